@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktap: make, make test, make bench, make install PREFIX=/usr DESTDIR=...
+#
+# Build products go to build/ (O=dir to change it): the library
+# (libktap.a, libktap.so), the ktap command, and the test helpers.
+
+O		?= build
+PREFIX		?= /usr/local
+DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCDIR		?= $(PREFIX)/include
+
+CC		?= gcc
+OPT		?= -O2
+WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS		?= $(OPT) -g
+ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
+		   -Iinclude
+LDFLAGS		?=
+
+# The runtime core: freestanding, shared by every host and the kernel.
+LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
+		   lib/hist.c lib/listing.c lib/load.c lib/out.c lib/session.c \
+		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
+# The compiler (userspace).
+LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
+CMD_SRCS	:= cmd/ktap.c cmd/platform.c
+
+LIB_OBJS	:= $(LIB_SRCS:%.c=$(O)/%.o) $(LANG_SRCS:%.c=$(O)/%.o)
+CMD_OBJS	:= $(CMD_SRCS:%.c=$(O)/%.o)
+DEPS		:= $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+
+all: $(O)/ktap $(O)/libktap.a $(O)/libktap.so
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/libktap.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(O)/libktap.so: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libktap.so.0 $(LDFLAGS) -o $@ $^
+
+$(O)/ktap: $(CMD_OBJS) $(O)/libktap.a
+	$(CC) $(LDFLAGS) -o $@ $^
+
+-include $(DEPS)
+
+# ------------------------------------------------------------------ tests
+
+test: all
+	@scripts/run-tests.sh $(O)
+
+check-freestanding:
+	@scripts/check-freestanding.sh $(LIB_SRCS)
+
+# ------------------------------------------------------------- benchmarks
+
+bench: all
+	@bench/run.sh $(O)/ktap
+
+# ---------------------------------------------------------------- install
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCDIR)/ktap $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 755 $(O)/ktap $(DESTDIR)$(BINDIR)/ktap
+	install -m 644 $(O)/libktap.a $(DESTDIR)$(LIBDIR)/libktap.a
+	install -m 755 $(O)/libktap.so $(DESTDIR)$(LIBDIR)/libktap.so.0
+	ln -sf libktap.so.0 $(DESTDIR)$(LIBDIR)/libktap.so
+	install -m 644 include/ktap/ktap.h $(DESTDIR)$(INCDIR)/ktap/ktap.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' scripts/ktap.pc.in \
+	    > $(DESTDIR)$(LIBDIR)/pkgconfig/ktap.pc
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all test check-freestanding bench install clean

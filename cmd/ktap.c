@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktap.c - the ktap command: compile a script (or load bytecode), run it,
+ * and report errors the way a compiler does.
+ *
+ * Exit status: the script's exit(n), 0 when it ends normally, 1 after a
+ * compile, verification or runtime error, 2 for a usage error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ktap/ktap.h>
+
+#include "platform.h"
+
+#define EXIT_SCRIPT_ERROR	1
+#define EXIT_USAGE		2
+
+#define BC_MAGIC	"\033ktp"
+
+struct options {
+	const char *oneliner;		/* -e */
+	const char *compile_to;		/* -c */
+	const char *output;		/* -o */
+	int listing;			/* -b */
+	int json;			/* -f json */
+	int quiet;			/* -q */
+	int verbose;			/* -v */
+	int dry_run;			/* -d */
+	struct ktap_limits limits;
+};
+
+static const char usage_text[] =
+"usage: ktap [options] script.kp [args...]\n"
+"       ktap [options] -e 'script' [args...]\n"
+"       ktap [options] script.kpc [args...]     (compiled bytecode)\n"
+"\n"
+"  -e SCRIPT       run SCRIPT given on the command line\n"
+"  -c FILE         compile only: write bytecode to FILE\n"
+"  -b              print a listing of the bytecode instead of running it\n"
+"  -f text|json    output format (json: one object per print/printf/histogram)\n"
+"  -o FILE         write the script's output to FILE\n"
+"  -d              dry run: compile, verify and list the probes, run nothing\n"
+"  -q              quiet: no notes on stderr\n"
+"  -v              verbose: report memory use at the end\n"
+"  -p PID          trace only PID            (live tracing)\n"
+"  -C CPU          trace only CPU            (live tracing)\n"
+"  -T              print timestamps          (live tracing)\n"
+"  --max-loop N    backward jumps and calls per handler run (0: unlimited)\n"
+"  --max-mem SIZE  session memory limit, e.g. 64M (default 256M)\n"
+"  --max-depth N   nested calls (default 1000)\n"
+"  -V, --version   print the version\n"
+"  -h, --help      print this help\n"
+"\n"
+"See ktap(1) and Documentation/ for the language.\n";
+
+static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ktap: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(see 'ktap -h')\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t got;
+
+		if (n + 65536 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 65536 * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				errno = ENOMEM;
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+static uint64_t parse_size(const char *s, const char *opt)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		usage_error("%s: '%s' is not a size", opt, s);
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		usage_error("%s: '%s' is not a size (use e.g. 64M)", opt, s);
+	return v;
+}
+
+enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH };
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "max-loop", required_argument, NULL, OPT_MAX_LOOP },
+		{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
+		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	uint64_t v;
+
+	/* '+': options end at the script, the rest are its arguments */
+	while ((c = getopt_long(argc, argv, "+e:c:bf:o:dqvp:C:TVh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			o->oneliner = optarg;
+			break;
+		case 'c':
+			o->compile_to = optarg;
+			break;
+		case 'b':
+			o->listing = 1;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				o->json = 1;
+			else if (strcmp(optarg, "text"))
+				usage_error("-f: unknown format '%s' (text or json)",
+					    optarg);
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'd':
+			o->dry_run = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'p':
+		case 'C':
+		case 'T':
+			/* they select events: they take effect with an event source */
+			break;
+		case OPT_MAX_LOOP:
+			v = parse_size(optarg, "--max-loop");
+			o->limits.max_loop = v ? v : KTAP_UNLIMITED;
+			break;
+		case OPT_MAX_MEM:
+			o->limits.max_mem = parse_size(optarg, "--max-mem");
+			if (o->limits.max_mem < 65536)
+				usage_error("--max-mem: at least 64K");
+			break;
+		case OPT_MAX_DEPTH:
+			v = parse_size(optarg, "--max-depth");
+			if (!v || v > 100000)
+				usage_error("--max-depth: between 1 and 100000");
+			o->limits.max_depth = (uint32_t)v;
+			break;
+		case 'V':
+			printf("ktap %s (bytecode version %d)\n", KTAP_VERSION,
+			       KTAP_BC_VERSION);
+			exit(0);
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fputs("(see 'ktap -h')\n", stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	return optind;
+}
+
+static int has_event_probes(const struct ktap_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < ktap_session_probe_count(s); i++) {
+		if (ktap_session_probe(s, i)->kind != KTAP_PROBE_END)
+			return 1;
+	}
+	return 0;
+}
+
+static void print_manifest(const struct ktap_session *s)
+{
+	static const char *const kinds[] = {
+		"?", "trace", "trace_end", "tick", "profile"
+	};
+	uint32_t i, j;
+
+	for (i = 0; i < ktap_session_probe_count(s); i++) {
+		const struct ktap_probe *p = ktap_session_probe(s, i);
+
+		printf("%s", kinds[p->kind]);
+		for (j = 0; j < p->nevents; j++)
+			printf("%s%s", j ? ", " : " ", p->events[j]);
+		if (p->filter[0])
+			printf(" /%s/", p->filter);
+		if (p->period_ns)
+			printf(" every %llu ns", (unsigned long long)p->period_ns);
+		printf("\n");
+	}
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return -1;
+	if (fwrite(buf, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static int run(struct ktap_session *s, const struct options *o,
+	       const char *name)
+{
+	int status = 0;
+
+	if (ktap_session_run(s)) {
+		fprintf(stderr, "ktap: %s\n", ktap_session_error(s));
+		return EXIT_SCRIPT_ERROR;
+	}
+	if (!ktap_session_exited(s, NULL) && has_event_probes(s) && !o->quiet)
+		fprintf(stderr, "ktap: %s: no event source is attached: probes do not fire, running trace_end\n",
+			name);
+	if (ktap_session_end(s)) {
+		fprintf(stderr, "ktap: %s\n", ktap_session_error(s));
+		return EXIT_SCRIPT_ERROR;
+	}
+	ktap_session_exited(s, &status);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct user_platform up;
+	struct ktap_session *s;
+	const char *name, *src;
+	char *file = NULL, err[1024];
+	void *bc = NULL;
+	size_t srclen, bclen;
+	int first, ret, nargs;
+	FILE *out = stdout;
+
+	first = parse_options(argc, argv, &o);
+	if (o.oneliner) {
+		name = "(command line)";
+		src = o.oneliner;
+		srclen = strlen(src);
+		/* arg[0] is the script: here the one-liner's name */
+		nargs = argc - first + 1;
+		argv[first - 1] = (char *)name;
+		first--;
+	} else {
+		if (first >= argc)
+			usage_error("no script given");
+		name = argv[first];
+		file = read_file(name, &srclen);
+		if (!file) {
+			fprintf(stderr, "ktap: cannot read %s: %s\n", name,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+		src = file;
+		nargs = argc - first;
+	}
+	if (srclen >= 4 && !memcmp(src, BC_MAGIC, 4)) {
+		if (o.compile_to)
+			usage_error("%s is bytecode already", name);
+		bc = (void *)src;
+		bclen = srclen;
+		file = NULL;
+	} else if (ktap_compile(name, src, srclen, &bc, &bclen, err,
+				sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		free(file);
+		return EXIT_SCRIPT_ERROR;
+	} else {
+		free(file);
+	}
+	if (o.compile_to) {
+		ret = write_file(o.compile_to, bc, bclen);
+		if (ret)
+			fprintf(stderr, "ktap: cannot write %s: %s\n",
+				o.compile_to, strerror(errno));
+		free(bc);
+		return ret ? EXIT_USAGE : 0;
+	}
+	if (o.output) {
+		out = fopen(o.output, "w");
+		if (!out) {
+			fprintf(stderr, "ktap: cannot write %s: %s\n", o.output,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	user_platform_init(&up, out);
+	s = ktap_session_new(&up.pf, &o.limits);
+	if (!s) {
+		fprintf(stderr, "ktap: cannot create a session: out of memory\n");
+		return EXIT_SCRIPT_ERROR;
+	}
+	ktap_session_set_output(s, o.json ? KTAP_OUTPUT_JSON : KTAP_OUTPUT_TEXT);
+	if (ktap_session_load(s, bc, bclen, nargs,
+			      (const char *const *)argv + first)) {
+		fprintf(stderr, "ktap: %s: %s\n", name, ktap_session_error(s));
+		ret = EXIT_SCRIPT_ERROR;
+	} else if (o.listing) {
+		ret = ktap_session_list(s) ? EXIT_SCRIPT_ERROR : 0;
+	} else if (o.dry_run) {
+		print_manifest(s);
+		ret = 0;
+	} else {
+		ret = run(s, &o, name);
+	}
+	if (o.verbose) {
+		uint64_t peak, now = ktap_session_mem(s, &peak);
+
+		fprintf(stderr, "ktap: memory: %llu bytes in use, %llu at most\n",
+			(unsigned long long)now, (unsigned long long)peak);
+	}
+	ktap_session_free(s);
+	free(bc);
+	if (out != stdout && fclose(out)) {
+		fprintf(stderr, "ktap: cannot write %s: %s\n", o.output,
+			strerror(errno));
+		ret = EXIT_SCRIPT_ERROR;
+	}
+	fflush(stdout);
+	return ret;
+}

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * event.c - the current event as the language sees it.
+ */
+#include "event.h"
+#include "opcodes.h"
+#include "str.h"
+
+static int no_event(struct ktap_session *S, const char *what)
+{
+	return kp_error(S, "'%s' is only available in a probe handler (there is no current event)",
+			what);
+}
+
+static int current_task(struct ktap_session *S, struct ktap_task *t,
+			const char *what)
+{
+	if (S->ev) {
+		*t = S->ev->task;
+		return 0;
+	}
+	if (S->pf.ops->current_task && !S->pf.ops->current_task(S->pf.ctx, t))
+		return 0;
+	return kp_error(S, "'%s' is not available in this host", what);
+}
+
+static int field_value(struct ktap_session *S, const struct ktap_field *f,
+		       struct kp_value *res)
+{
+	struct kp_str *s;
+
+	switch (f->type) {
+	case KTAP_FIELD_INT:
+		set_num(res, f->num);
+		return 0;
+	case KTAP_FIELD_STRING:
+		s = str_new(S, f->str, f->len);
+		if (!s)
+			return -1;
+		set_str(res, s);
+		return 0;
+	default:
+		set_nil(res);
+		return 0;
+	}
+}
+
+int ev_format(struct ktap_session *S, struct kp_buf *b)
+{
+	const struct ktap_event *ev = S->ev;
+	size_t room = 256;
+	int n;
+
+	if (!ev)
+		return no_event(S, "argstr");
+	for (;;) {
+		if (buf_reserve(S, b, room))
+			return -1;
+		n = ev->ops->format(ev, b->p + b->len, b->cap - b->len);
+		if (n < 0)
+			return kp_error(S, "cannot format event '%s'", ev->name);
+		if ((size_t)n < b->cap - b->len)
+			break;
+		room = (size_t)n + 1;
+	}
+	b->len += (size_t)n;
+	return 0;
+}
+
+static int str_result(struct ktap_session *S, const char *p, size_t len,
+		      struct kp_value *res)
+{
+	struct kp_str *s = str_new(S, p, len);
+
+	if (!s)
+		return -1;
+	set_str(res, s);
+	return 0;
+}
+
+int ev_var(struct ktap_session *S, int which, struct kp_value *res)
+{
+	const struct ktap_event *ev = S->ev;
+	struct ktap_field f = { .type = KTAP_FIELD_NONE };
+	struct ktap_task t;
+
+	switch (which) {
+	case EV_CPU:
+	case EV_PID:
+	case EV_TID:
+	case EV_UID:
+	case EV_EXECNAME:
+		if (current_task(S, &t, kp_evvar_names[which]))
+			return -1;
+		if (which == EV_EXECNAME)
+			return str_result(S, t.comm, kp_strlen(t.comm), res);
+		set_num(res, which == EV_CPU ? t.cpu : which == EV_PID ? t.pid :
+			     which == EV_TID ? t.tid : t.uid);
+		return 0;
+	default:
+		break;
+	}
+	if (!ev)
+		return no_event(S, kp_evvar_names[which]);
+	switch (which) {
+	case EV_ARGSTR:
+		S->tmp.len = 0;
+		if (ev_format(S, &S->tmp))
+			return -1;
+		return str_result(S, S->tmp.p, S->tmp.len, res);
+	case EV_PROBENAME:
+		return str_result(S, ev->name, kp_strlen(ev->name), res);
+	case EV_TIMESTAMP:
+		set_num(res, (int64_t)ev->timestamp);
+		return 0;
+	default:
+		if (ev->ops->field(ev, which - EV_ARG0, &f))
+			f.type = KTAP_FIELD_NONE;
+		return field_value(S, &f, res);
+	}
+}
+
+int ev_field(struct ktap_session *S, const struct kp_str *name,
+	     struct kp_value *res)
+{
+	const struct ktap_event *ev = S->ev;
+	struct ktap_field f;
+
+	if (!ev) {
+		kp_error(S, "'$%s' is only available in a probe handler (there is no current event)",
+			 name->data);
+		return -1;
+	}
+	if (ev->ops->field_by_name(ev, name->data, &f))
+		return kp_error(S, "event '%s' has no field '%s'", ev->name,
+				name->data);
+	return field_value(S, &f, res);
+}
+
+static int bi_event_tostring(struct ktap_session *S, struct kp_value *a,
+			     int n)
+{
+	(void)n;
+	if (ev_var(S, EV_ARGSTR, a))
+		return -1;
+	return 1;
+}
+
+static const struct kp_builtin event_tostring = {
+	"tostring", bi_event_tostring
+};
+
+int ev_index(struct ktap_session *S, const struct kp_str *key,
+	     struct kp_value *res)
+{
+	if (key->len == 4 && !kp_memcmp(key->data, "name", 4))
+		return ev_var(S, EV_PROBENAME, res);
+	if (key->len == 8 && !kp_memcmp(key->data, "tostring", 8)) {
+		set_builtin(res, &event_tostring);
+		return 0;
+	}
+	set_nil(res);
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vm.h - helpers of the interpreter shared with the built-ins.
+ */
+#ifndef KTAP_VM_H
+#define KTAP_VM_H
+
+#include "kp_state.h"
+
+/* Built-in behind pairs(): the VM iterates tables with it without a call. */
+extern const struct kp_builtin kp_builtin_next;
+
+/* Append the text of @v as print() shows it to @b. */
+int vm_tostring(struct ktap_session *S, struct kp_buf *b,
+		const struct kp_value *v);
+/* Compare two strings by bytes: <0, 0, >0. */
+int vm_strcmp(const struct kp_str *a, const struct kp_str *b);
+
+#endif /* KTAP_VM_H */
