@@ -1034,84 +1034,83 @@ void code_setlist(struct funcstate *fs, int base, int nelems, int tostore)
 
 /* ----------------------------------------------- += and aggregations */
 
-/* The key of an indexed expression, in a register. */
-static int index_key_reg(struct funcstate *fs, struct expdesc *var)
+/*
+ * `x += e` and `x <<< e` read and write x: whatever that needs in
+ * registers is put there before e is parsed, so e's temporaries are freed
+ * above it.  @cur receives the current value's register for globals and
+ * upvalues; indexed targets get their key in a register.
+ */
+void code_prepare_update(struct funcstate *fs, struct expdesc *var,
+			 struct expdesc *cur)
 {
 	int reg;
 
-	if (var->k == VINDEXED)
-		return var->u.ind.idx;
-	reg = fs->freereg;
-	code_reserveregs(fs, 1);
-	if (var->k == VINDEXSTR)
-		code_loadk(fs, reg, var->u.ind.idx);
-	else
-		code_int(fs, reg, var->u.ind.idx);
-	return reg;
+	*cur = *var;
+	switch (var->k) {
+	case VUPVAL:
+	case VGLOBAL:
+		code_exp2nextreg(fs, cur);
+		break;
+	case VINDEXSTR:
+	case VINDEXINT:
+		reg = fs->freereg;
+		code_reserveregs(fs, 1);
+		if (var->k == VINDEXSTR)
+			code_loadk(fs, reg, var->u.ind.idx);
+		else
+			code_int(fs, reg, var->u.ind.idx);
+		var->u.ind.idx = reg;
+		var->k = VINDEXED;
+		break;
+	default:
+		break;
+	}
 }
 
-void code_incr(struct funcstate *fs, struct expdesc *var, struct expdesc *e)
+void code_incr(struct funcstate *fs, struct expdesc *var,
+	       struct expdesc *cur, struct expdesc *e)
 {
-	struct expdesc v;
-	int k, reg;
+	int k = code_exp2RK(fs, e);
 
 	switch (var->k) {
 	case VLOCAL:
-		k = code_exp2RK(fs, e);
 		code_ABCk(fs, OP_INCR, var->u.info, 0, e->u.info, k);
-		code_freeexp(fs, e);
-		return;
+		break;
 	case VINDEXED:
-	case VINDEXSTR:
-	case VINDEXINT:
-		reg = index_key_reg(fs, var);
-		k = code_exp2RK(fs, e);
-		code_ABCk(fs, OP_TINCR, var->u.ind.t, reg, e->u.info, k);
-		return;
+		code_ABCk(fs, OP_TINCR, var->u.ind.t, var->u.ind.idx,
+			  e->u.info, k);
+		break;
 	case VUPVAL:
 	case VGLOBAL:
-		/* load, add, store back */
-		v = *var;
-		code_exp2nextreg(fs, &v);
-		k = code_exp2RK(fs, e);
-		code_ABCk(fs, OP_INCR, v.u.info, 0, e->u.info, k);
+		code_ABCk(fs, OP_INCR, cur->u.info, 0, e->u.info, k);
 		code_freeexp(fs, e);
-		code_storevar(fs, var, &v);
-		return;
+		code_storevar(fs, var, cur);
+		break;
 	default:
 		error(fs, "cannot use '+=' on this expression");
 	}
 }
 
-int code_agg(struct funcstate *fs, struct expdesc *var, struct expdesc *e)
+int code_agg(struct funcstate *fs, struct expdesc *var, struct expdesc *cur,
+	     struct expdesc *e)
 {
-	struct expdesc v;
-	int reg, pc, val;
+	int val = code_exp2anyreg(fs, e), pc;
 
 	switch (var->k) {
 	case VINDEXED:
-	case VINDEXSTR:
-	case VINDEXINT:
-		reg = index_key_reg(fs, var);
-		val = code_exp2anyreg(fs, e);
-		pc = code_ABC(fs, OP_TAGG, var->u.ind.t, reg, val);
+		pc = code_ABC(fs, OP_TAGG, var->u.ind.t, var->u.ind.idx, val);
 		code_extraarg(fs, 0);
 		return pc;
 	case VLOCAL:
-		val = code_exp2anyreg(fs, e);
 		pc = code_ABC(fs, OP_AGG, var->u.info, val, 0);
 		code_extraarg(fs, 0);
-		code_freeexp(fs, e);
 		return pc;
 	case VUPVAL:
 	case VGLOBAL:
-		v = *var;
-		code_exp2nextreg(fs, &v);
-		val = code_exp2anyreg(fs, e);
-		pc = code_ABC(fs, OP_AGG, v.u.info, val, 0);
+		pc = code_ABC(fs, OP_AGG, cur->u.info, val, 0);
 		code_extraarg(fs, 0);
 		code_freeexp(fs, e);
-		code_storevar(fs, var, &v);
+		code_storevar(fs, var, cur);
 		return pc;
 	default:
 		error(fs, "cannot use '<<<' on this expression");

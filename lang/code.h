@@ -226,10 +226,15 @@ void code_posfix(struct funcstate *fs, enum binop op, struct expdesc *e1,
 		 struct expdesc *e2, int line);
 void code_setlist(struct funcstate *fs, int base, int nelems, int tostore);
 void code_fixline(struct funcstate *fs, int line);
+/* Before parsing e in `var += e` / `var <<< e` (see code.c). */
+void code_prepare_update(struct funcstate *fs, struct expdesc *var,
+			 struct expdesc *cur);
 /* `var += e` and `t[k] += e` */
-void code_incr(struct funcstate *fs, struct expdesc *var, struct expdesc *e);
+void code_incr(struct funcstate *fs, struct expdesc *var,
+	       struct expdesc *cur, struct expdesc *e);
 /* `var <<< e` and `t[k] <<< e`; returns the pc of the AGG/TAGG. */
-int code_agg(struct funcstate *fs, struct expdesc *var, struct expdesc *e);
+int code_agg(struct funcstate *fs, struct expdesc *var, struct expdesc *cur,
+	     struct expdesc *e);
 
 #define getinstr(fs, e)	((fs)->f->code[(e)->u.info])
 #define hasjumps(e)	((e)->t != (e)->f)

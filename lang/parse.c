@@ -1029,6 +1029,18 @@ static void forlist(struct compiler *C, const char *indexname, int paren,
 	forbody(C, base, line, nvars, 1);
 }
 
+static int is_assignable(const struct expdesc *v)
+{
+	return v->k == VLOCAL || v->k == VUPVAL || v->k == VGLOBAL ||
+	       v->k == VINDEXED || v->k == VINDEXSTR || v->k == VINDEXINT;
+}
+
+static void check_assignable(struct compiler *C, const struct expdesc *v)
+{
+	if (!is_assignable(v))
+		lex_error(C->ls, "cannot assign to this expression (event variables and calls are read-only)");
+}
+
 /* The step of a C-style for: an assignment, '+=' or a call. */
 static void forstep(struct compiler *C)
 {
@@ -1037,8 +1049,12 @@ static void forstep(struct compiler *C)
 
 	suffixedexp(C, &e);
 	if (testnext(C, TK_PLUSEQ)) {
+		struct expdesc cur;
+
+		check_assignable(C, &e);
+		code_prepare_update(fs, &e, &cur);
 		expr(C, &v);
-		code_incr(fs, &e, &v);
+		code_incr(fs, &e, &cur, &v);
 	} else if (testnext(C, '=')) {
 		expr(C, &v);
 		code_storevar(fs, &e, &v);
@@ -1229,12 +1245,6 @@ static void breakstat(struct compiler *C)
 
 /* ------------------------------------------------------- assignments */
 
-static int is_assignable(const struct expdesc *v)
-{
-	return v->k == VLOCAL || v->k == VUPVAL || v->k == VGLOBAL ||
-	       v->k == VINDEXED || v->k == VINDEXSTR || v->k == VINDEXINT;
-}
-
 struct lhs_assign {
 	struct lhs_assign *prev;
 	struct expdesc v;
@@ -1268,12 +1278,6 @@ static void check_conflict(struct compiler *C, struct lhs_assign *lh,
 		code_ABC(fs, OP_MOVE, extra, v->u.info, 0);
 		code_reserveregs(fs, 1);
 	}
-}
-
-static void check_assignable(struct compiler *C, const struct expdesc *v)
-{
-	if (!is_assignable(v))
-		lex_error(C->ls, "cannot assign to this expression (event variables and calls are read-only)");
 }
 
 static void restassign(struct compiler *C, struct lhs_assign *lh, int nvars)
@@ -1664,19 +1668,18 @@ static void exprstat(struct compiler *C)
 	if (tk(C) == '=' || tk(C) == ',') {
 		v.prev = NULL;
 		restassign(C, &v, 1);
-	} else if (tk(C) == TK_PLUSEQ) {
-		check_assignable(C, &v.v);
-		next(C);
-		expr(C, &e);
-		code_incr(fs, &v.v, &e);
-	} else if (tk(C) == TK_AGG) {
-		int pc;
+	} else if (tk(C) == TK_PLUSEQ || tk(C) == TK_AGG) {
+		int agg = tk(C) == TK_AGG;
+		struct expdesc cur;
 
 		check_assignable(C, &v.v);
 		next(C);
+		code_prepare_update(fs, &v.v, &cur);
 		expr(C, &e);
-		pc = code_agg(fs, &v.v, &e);
-		note_aggsite(C, &v.v, pc);
+		if (agg)
+			note_aggsite(C, &v.v, code_agg(fs, &v.v, &cur, &e));
+		else
+			code_incr(fs, &v.v, &cur, &e);
 	} else if (v.v.k == VCALL) {
 		SETARG_C(getinstr(fs, &v.v), 1);
 	} else {

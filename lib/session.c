@@ -43,7 +43,8 @@ struct ktap_session *ktap_session_new(const struct ktap_platform *pf,
 		S->lim.max_depth = KTAP_DEFAULT_MAX_DEPTH;
 	if (!S->lim.stack_slots)
 		S->lim.stack_slots = KTAP_DEFAULT_STACK;
-	S->gc_threshold = S->lim.max_mem;
+	S->gc_threshold = S->lim.max_mem < (1ULL << 20) ? S->lim.max_mem :
+			  (1ULL << 20);
 	S->gc_off = 1;
 	S->stack = kp_malloc(S, S->lim.stack_slots * sizeof(*S->stack));
 	S->frames = kp_malloc(S, (S->lim.max_depth + 2) * sizeof(*S->frames));

@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-tests.sh BUILD_DIR - everything `make test` runs.
+#
+# Each part prints one line per case, "ok NAME" or "not ok NAME: why";
+# this script counts them and ends with "N passed, N failed".
+# Parts: the language cases against BUILD_DIR/ktap, the unit tests, the
+# freestanding check of lib/, the language cases again under ASan+UBSan,
+# and bounded libFuzzer runs of the loader/verifier/VM and the compiler.
+
+BUILD=${1:-build}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+
+part() {
+	echo "== $1"
+	shift
+	"$@" 2>&1 | tee -a "$LOG" | grep -v '^ok ' || true
+}
+
+cd "$TOP" || exit 1
+part "language cases" tests/lang/run.sh "$BUILD/ktap"
+part "unit tests" tests/unit/run.sh "$BUILD"
+part "freestanding core" scripts/check-freestanding.sh
+part "language cases under ASan+UBSan" tests/sanitize.sh
+part "fuzzing (bounded)" tests/fuzz/run.sh
+
+passed=$(grep -c '^ok ' "$LOG")
+failed=$(grep -c '^not ok ' "$LOG")
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
