@@ -36,7 +36,11 @@ all: $(O)/ktap $(O)/libktap.a $(O)/libktap.so
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(CFLAGS_$(notdir $*)) -MMD -MP -c $< -o $@
+
+# Keep one dispatch jump per instruction in the interpreter: merging them
+# (cross-jumping) defeats the branch predictor.
+CFLAGS_vm	:= -fno-gcse -fno-crossjumping
 
 $(O)/libktap.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^

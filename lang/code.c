@@ -1041,15 +1041,19 @@ void code_setlist(struct funcstate *fs, int base, int nelems, int tostore)
  * upvalues; indexed targets get their key in a register.
  */
 void code_prepare_update(struct funcstate *fs, struct expdesc *var,
-			 struct expdesc *cur)
+			 struct expdesc *cur, int incr)
 {
 	int reg;
 
 	*cur = *var;
 	switch (var->k) {
 	case VUPVAL:
-	case VGLOBAL:
 		code_exp2nextreg(fs, cur);
+		break;
+	case VGLOBAL:
+		/* GINCR updates the slot; only <<< needs the value here */
+		if (!incr)
+			code_exp2nextreg(fs, cur);
 		break;
 	case VINDEXSTR:
 	case VINDEXINT:
@@ -1070,8 +1074,14 @@ void code_prepare_update(struct funcstate *fs, struct expdesc *var,
 void code_incr(struct funcstate *fs, struct expdesc *var,
 	       struct expdesc *cur, struct expdesc *e)
 {
-	int k = code_exp2RK(fs, e);
+	int k;
 
+	if (var->k == VGLOBAL) {
+		code_ABx(fs, OP_GINCR, code_exp2anyreg(fs, e),
+			 (unsigned int)var->u.info);
+		return;
+	}
+	k = code_exp2RK(fs, e);
 	switch (var->k) {
 	case VLOCAL:
 		code_ABCk(fs, OP_INCR, var->u.info, 0, e->u.info, k);
@@ -1081,7 +1091,6 @@ void code_incr(struct funcstate *fs, struct expdesc *var,
 			  e->u.info, k);
 		break;
 	case VUPVAL:
-	case VGLOBAL:
 		code_ABCk(fs, OP_INCR, cur->u.info, 0, e->u.info, k);
 		code_freeexp(fs, e);
 		code_storevar(fs, var, cur);

@@ -228,7 +228,7 @@ void code_setlist(struct funcstate *fs, int base, int nelems, int tostore);
 void code_fixline(struct funcstate *fs, int line);
 /* Before parsing e in `var += e` / `var <<< e` (see code.c). */
 void code_prepare_update(struct funcstate *fs, struct expdesc *var,
-			 struct expdesc *cur);
+			 struct expdesc *cur, int incr);
 /* `var += e` and `t[k] += e` */
 void code_incr(struct funcstate *fs, struct expdesc *var,
 	       struct expdesc *cur, struct expdesc *e);

@@ -1052,7 +1052,7 @@ static void forstep(struct compiler *C)
 		struct expdesc cur;
 
 		check_assignable(C, &e);
-		code_prepare_update(fs, &e, &cur);
+		code_prepare_update(fs, &e, &cur, 1);
 		expr(C, &v);
 		code_incr(fs, &e, &cur, &v);
 	} else if (testnext(C, '=')) {
@@ -1674,7 +1674,7 @@ static void exprstat(struct compiler *C)
 
 		check_assignable(C, &v.v);
 		next(C);
-		code_prepare_update(fs, &v.v, &cur);
+		code_prepare_update(fs, &v.v, &cur, !agg);
 		expr(C, &e);
 		if (agg)
 			note_aggsite(C, &v.v, code_agg(fs, &v.v, &cur, &e));

@@ -88,6 +88,19 @@ struct kp_value {
 #define set_agg(v, x)	((v)->u.a = (x), (v)->type = KT_AGG)
 #define set_builtin(v, x) ((v)->u.bf = (x), (v)->type = KT_BUILTIN)
 
+/*
+ * Copy a value field by field: a 16-byte copy after an 8-byte store to
+ * the same value (x += 1; then moving x) defeats store forwarding and
+ * costs a stall in the interpreter's hottest paths.
+ */
+#define setobj(d, s) \
+	do { \
+		struct kp_value *d_ = (d); \
+		const struct kp_value *s_ = (s); \
+		d_->u = s_->u; \
+		d_->type = s_->type; \
+	} while (0)
+
 /* Wrapping int64 arithmetic without undefined behaviour. */
 #define kp_add(a, b)	((int64_t)((uint64_t)(a) + (uint64_t)(b)))
 #define kp_sub(a, b)	((int64_t)((uint64_t)(a) - (uint64_t)(b)))

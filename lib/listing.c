@@ -69,6 +69,7 @@ static int list_comment(struct ktap_session *S, const struct kp_proto *p,
 		return addf(S, "\t; ") || list_const(S, &p->k[GETARG_C(i)]);
 	case OP_GETGLOBAL:
 	case OP_SETGLOBAL:
+	case OP_GINCR:
 		return addf(S, "\t; %s", m->gnames[GETARG_Bx(i)]);
 	case OP_EVGET:
 		return addf(S, "\t; %s", kp_evvar_names[GETARG_B(i)]);

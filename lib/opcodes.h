@@ -125,6 +125,7 @@
 	X(NOT,       ABC, "R[A] := not R[B]")				\
 	X(CONCAT,    ABC, "R[A] := R[A] .. ... .. R[A+B-1]")		\
 	X(INCR,      ABC, "R[A] := (R[A] or 0) + RK(C)     (x += e)")	\
+	X(GINCR,     ABx, "G[Bx] := (G[Bx] or 0) + R[A]     (global += e)") \
 	X(TINCR,     ABC, "R[A][R[B]] := (R[A][R[B]] or 0) + RK(C)")	\
 	X(AGG,       ABC, "R[A] := R[A] <<< R[B]; EXTRAARG spec")	\
 	X(TAGG,      ABC, "R[A][R[B]] <<< R[C]; EXTRAARG spec")		\

@@ -133,6 +133,7 @@ static int check_insn(struct vctx *v, uint32_t i)
 		return regs(v, i, a, a);
 	case OP_GETGLOBAL:
 	case OP_SETGLOBAL:
+	case OP_GINCR:
 		if ((uint32_t)GETARG_Bx(i) >= v->m->nglobals)
 			return bad(v, "global index out of range", i);
 		return regs(v, i, a, a);

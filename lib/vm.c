@@ -375,14 +375,14 @@ static inline void move_results(struct ktap_session *S, struct kp_value *dst,
 
 	if (wanted < 0) {
 		for (i = 0; i < n; i++)
-			dst[i] = src[i];
+			setobj(dst + i, src + i);
 		S->top = dst + n;
 		if (S->top > S->hwm)
 			S->hwm = S->top;
 		return;
 	}
 	for (i = 0; i < n && i < wanted; i++)
-		dst[i] = src[i];
+		setobj(dst + i, src + i);
 	for (; i < wanted; i++)
 		set_nil(&dst[i]);
 }
@@ -517,6 +517,7 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 	struct kp_frame *const entry = f;
 	struct kp_closure *cl;
 	struct kp_value *base, *ra;
+	struct kp_value *const globals = S->globals;
 	const struct kp_value *k;
 	const uint32_t *pc;
 	uint64_t budget = S->lim.max_loop;
@@ -536,7 +537,7 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 		ra = base + GETARG_A(i);
 		vmdispatch(GET_OP(i)) {
 		vmcase(OP_MOVE) {
-			*ra = base[GETARG_B(i)];
+			setobj(ra, base + GETARG_B(i));
 			vmbreak;
 		}
 		vmcase(OP_LOADI) {
@@ -544,7 +545,7 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			vmbreak;
 		}
 		vmcase(OP_LOADK) {
-			*ra = k[GETARG_Bx(i)];
+			setobj(ra, k + GETARG_Bx(i));
 			vmbreak;
 		}
 		vmcase(OP_LOADFALSE) {
@@ -564,19 +565,19 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			vmbreak;
 		}
 		vmcase(OP_GETUPVAL) {
-			*ra = *cl->up[GETARG_B(i)]->v;
+			setobj(ra, cl->up[GETARG_B(i)]->v);
 			vmbreak;
 		}
 		vmcase(OP_SETUPVAL) {
-			*cl->up[GETARG_B(i)]->v = *ra;
+			setobj(cl->up[GETARG_B(i)]->v, ra);
 			vmbreak;
 		}
 		vmcase(OP_GETGLOBAL) {
-			*ra = S->globals[GETARG_Bx(i)];
+			setobj(ra, globals + GETARG_Bx(i));
 			vmbreak;
 		}
 		vmcase(OP_SETGLOBAL) {
-			S->globals[GETARG_Bx(i)] = *ra;
+			setobj(globals + GETARG_Bx(i), ra);
 			vmbreak;
 		}
 		vmcase(OP_GETTABLE) {
@@ -584,7 +585,7 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			const struct kp_value *rc = base + GETARG_C(i);
 
 			if (kp_likely(is_tab(rb)))
-				*ra = *tab_get(rb->u.t, rc);
+				setobj(ra, tab_get(rb->u.t, rc));
 			else
 				protect(vm_index(S, rb, rc, ra));
 			vmbreak;
@@ -593,7 +594,7 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			const struct kp_value *rb = base + GETARG_B(i);
 
 			if (kp_likely(is_tab(rb))) {
-				*ra = *tab_getint(rb->u.t, GETARG_C(i));
+				setobj(ra, tab_getint(rb->u.t, GETARG_C(i)));
 			} else {
 				struct kp_value key;
 
@@ -607,7 +608,7 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			const struct kp_value *kc = &k[GETARG_C(i)];
 
 			if (kp_likely(is_tab(rb)))
-				*ra = *tab_getstr(rb->u.t, kc->u.s);
+				setobj(ra, tab_getstr(rb->u.t, kc->u.s));
 			else
 				protect(vm_index(S, rb, kc, ra));
 			vmbreak;
@@ -722,6 +723,15 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 				ra->u.n = kp_add(ra->u.n, rc->u.n);
 			else
 				protect(incr(S, ra, rc));
+			vmbreak;
+		}
+		vmcase(OP_GINCR) {
+			struct kp_value *g = globals + GETARG_Bx(i);
+
+			if (kp_likely(is_num(g) && is_num(ra)))
+				g->u.n = kp_add(g->u.n, ra->u.n);
+			else
+				protect(incr(S, g, ra));
 			vmbreak;
 		}
 		vmcase(OP_TINCR) {
@@ -924,7 +934,7 @@ do_return:
 
 			if (S->open_upvals && S->open_upvals->v >= base)
 				vm_close_upvals(S, base);
-			*dst = *ra;
+			setobj(dst, ra);
 			if (n < 0) {
 				S->top = dst + 1;
 			} else {
