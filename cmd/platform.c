@@ -25,6 +25,13 @@ static void up_free(void *ctx, void *p, size_t size)
 	free(p);
 }
 
+static void *up_realloc(void *ctx, void *p, size_t old, size_t size)
+{
+	(void)ctx;
+	(void)old;
+	return realloc(p, size);
+}
+
 static void up_write(void *ctx, const char *buf, size_t len)
 {
 	struct user_platform *up = ctx;
@@ -74,6 +81,7 @@ static int up_current_task(void *ctx, struct ktap_task *t)
 static const struct ktap_platform_ops user_ops = {
 	.alloc = up_alloc,
 	.free = up_free,
+	.realloc = up_realloc,
 	.write = up_write,
 	.realtime_ns = up_realtime_ns,
 	.num_cpus = up_num_cpus,

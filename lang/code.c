@@ -421,6 +421,12 @@ void code_dischargevars(struct funcstate *fs, struct expdesc *e)
 				     e->u.ind.idx);
 		e->k = VRELOC;
 		break;
+	case VGINDEXED:
+		freereg(fs, e->u.ind.idx);
+		e->u.info = code_ABC(fs, OP_GGETTABLE, 0, e->u.ind.t,
+				     e->u.ind.idx);
+		e->k = VRELOC;
+		break;
 	case VINDEXSTR:
 		freereg(fs, e->u.ind.t);
 		e->u.info = code_ABC(fs, OP_GETFIELD, 0, e->u.ind.t,
@@ -503,14 +509,16 @@ void code_exp2reg(struct funcstate *fs, struct expdesc *e, int reg)
 	if (e->k == VJMP)
 		code_concat(fs, &e->t, e->u.info);
 	if (hasjumps(e)) {
-		int final, p_f = NO_JUMP, p_t = NO_JUMP;
+		int final, skip, p_f = NO_JUMP, p_t = NO_JUMP;
 
 		if (need_value(fs, e->t) || need_value(fs, e->f)) {
 			int fj = e->k == VJMP ? NO_JUMP : code_jump(fs);
 
 			p_f = code_getlabel(fs);
 			code_ABC(fs, OP_LOADFALSE, reg, 0, 0);
-			code_patchlist(fs, code_jump(fs), fs->f->ncode + 1);
+			skip = code_jump(fs);
+			/* over the LOADTRUE that follows */
+			code_patchlist(fs, skip, skip + 2);
 			p_t = code_getlabel(fs);
 			code_ABC(fs, OP_LOADTRUE, reg, 0, 0);
 			code_patchtohere(fs, fj);
@@ -631,6 +639,9 @@ void code_storevar(struct funcstate *fs, struct expdesc *var,
 	case VINDEXED:
 		codeABRK(fs, OP_SETTABLE, var->u.ind.t, var->u.ind.idx, ex);
 		break;
+	case VGINDEXED:
+		codeABRK(fs, OP_GSETTABLE, var->u.ind.t, var->u.ind.idx, ex);
+		break;
 	case VINDEXSTR:
 		codeABRK(fs, OP_SETFIELD, var->u.ind.t, var->u.ind.idx, ex);
 		break;
@@ -663,6 +674,17 @@ void code_indexed(struct funcstate *fs, struct expdesc *t, struct expdesc *k)
 
 	if (k->k == VKSTR)
 		exp2K(fs, k);
+	/*
+	 * g[k] with a global table and a computed key is one instruction
+	 * (counting into a global table is what tracing scripts do most)
+	 */
+	if (t->k == VGLOBAL && t->u.info <= MAXARG_A && k->k != VK &&
+	    k->k != VKINT) {
+		t->u.ind.t = t->u.info;
+		t->u.ind.idx = code_exp2anyreg(fs, k);
+		t->k = VGINDEXED;
+		return;
+	}
 	/* the table must be in a register */
 	treg = t->k == VLOCAL || t->k == VNONRELOC ? t->u.info :
 	       code_exp2anyreg(fs, t);
@@ -825,11 +847,11 @@ static int constfold(enum binop op, struct expdesc *e1,
 void code_prefix(struct funcstate *fs, enum unop op, struct expdesc *e,
 		 int line)
 {
+	code_dischargevars(fs, e);
 	if (op == OPR_NOT) {
 		codenot(fs, e);
 		return;
 	}
-	code_dischargevars(fs, e);
 	if (isKint(e)) {
 		e->u.ival = (int64_t)(0 - (uint64_t)e->u.ival);
 		return;
@@ -1055,6 +1077,16 @@ void code_prepare_update(struct funcstate *fs, struct expdesc *var,
 		if (!incr)
 			code_exp2nextreg(fs, cur);
 		break;
+	case VGINDEXED:
+		/* TAGG wants the table in a register */
+		if (!incr) {
+			reg = fs->freereg;
+			code_reserveregs(fs, 1);
+			code_ABx(fs, OP_GETGLOBAL, reg, (unsigned int)var->u.ind.t);
+			var->u.ind.t = reg;
+			var->k = VINDEXED;
+		}
+		break;
 	case VINDEXSTR:
 	case VINDEXINT:
 		reg = fs->freereg;
@@ -1088,6 +1120,10 @@ void code_incr(struct funcstate *fs, struct expdesc *var,
 		break;
 	case VINDEXED:
 		code_ABCk(fs, OP_TINCR, var->u.ind.t, var->u.ind.idx,
+			  e->u.info, k);
+		break;
+	case VGINDEXED:
+		code_ABCk(fs, OP_GTINCR, var->u.ind.t, var->u.ind.idx,
 			  e->u.info, k);
 		break;
 	case VUPVAL:

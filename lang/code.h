@@ -69,6 +69,7 @@ enum expkind {
 	VUPVAL,		/* upvalue info */
 	VGLOBAL,	/* global slot info */
 	VINDEXED,	/* t[k]: ind.t register, ind.idx key register */
+	VGINDEXED,	/* g[k], g a global: ind.t global slot, ind.idx key register */
 	VINDEXSTR,	/* t.name: ind.idx string constant */
 	VINDEXINT,	/* t[n]: ind.idx the integer 0..255 */
 	VJMP,		/* comparison: info = pc of its JMP */

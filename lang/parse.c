@@ -559,7 +559,9 @@ static void suffixedexp(struct compiler *C, struct expdesc *v)
 			break;
 		}
 		case '[':
-			code_exp2anyregup(fs, v);
+			/* a global table stays one: g[k] is a single instruction */
+			if (v->k != VGLOBAL)
+				code_exp2anyregup(fs, v);
 			next(C);
 			expr(C, &key);
 			code_exp2val(fs, &key);
@@ -653,6 +655,7 @@ static void constructor(struct compiler *C, struct expdesc *t)
 		}
 		code_setlist(fs, t->u.info, stored, tostore);
 	}
+	SETARG_A(fs->f->code[pc], t->u.info);
 	SETARG_B(fs->f->code[pc], na > MAXARG_B ? MAXARG_B : na);
 	SETARG_C(fs->f->code[pc], nh > MAXARG_C ? MAXARG_C : nh);
 }
@@ -899,18 +902,34 @@ static void whilestat(struct compiler *C)
 	code_patchtohere(fs, condexit);
 }
 
+/* repeat { ... } until (cond): as in Lua, cond sees the body's locals. */
 static void repeatstat(struct compiler *C)
 {
 	struct funcstate *fs = C->fs;
-	struct blockcnt bl;
-	int init, condexit;
+	struct blockcnt loop, scope;
+	int init, condexit, line;
 
 	next(C);
 	init = code_getlabel(fs);
-	enterblock(fs, &bl, 1);
-	block(C);
+	enterblock(fs, &loop, 1);
+	enterblock(fs, &scope, 0);
+	line = C->ls->t.line;
+	checknext(C, '{');
+	while (!block_follow(C))
+		statement(C);
+	check_match(C, '}', '{', line);
 	checknext(C, TK_UNTIL);
 	condexit = cond(C);
+	if (scope.upval) {
+		/* looping again must close this pass's captured locals */
+		int exit = code_jump(fs);
+
+		code_patchtohere(fs, condexit);
+		code_ABC(fs, OP_CLOSE, scope.nactvar, 0, 0);
+		condexit = code_jump(fs);
+		code_patchtohere(fs, exit);
+	}
+	leaveblock(fs);
 	code_patchlist(fs, condexit, init);
 	leaveblock(fs);
 }
@@ -1032,7 +1051,8 @@ static void forlist(struct compiler *C, const char *indexname, int paren,
 static int is_assignable(const struct expdesc *v)
 {
 	return v->k == VLOCAL || v->k == VUPVAL || v->k == VGLOBAL ||
-	       v->k == VINDEXED || v->k == VINDEXSTR || v->k == VINDEXINT;
+	       v->k == VINDEXED || v->k == VGINDEXED || v->k == VINDEXSTR ||
+	       v->k == VINDEXINT;
 }
 
 static void check_assignable(struct compiler *C, const struct expdesc *v)
@@ -1261,14 +1281,16 @@ static void check_conflict(struct compiler *C, struct lhs_assign *lh,
 	int extra = fs->freereg, conflict = 0;
 
 	for (; lh; lh = lh->prev) {
-		if (lh->v.k != VINDEXED && lh->v.k != VINDEXSTR &&
-		    lh->v.k != VINDEXINT)
+		if (lh->v.k != VINDEXED && lh->v.k != VGINDEXED &&
+		    lh->v.k != VINDEXSTR && lh->v.k != VINDEXINT)
 			continue;
-		if (v->k == VLOCAL && lh->v.u.ind.t == v->u.info) {
+		if (v->k == VLOCAL && lh->v.k != VGINDEXED &&
+		    lh->v.u.ind.t == v->u.info) {
 			conflict = 1;
 			lh->v.u.ind.t = extra;
 		}
-		if (v->k == VLOCAL && lh->v.k == VINDEXED &&
+		if (v->k == VLOCAL &&
+		    (lh->v.k == VINDEXED || lh->v.k == VGINDEXED) &&
 		    lh->v.u.ind.idx == v->u.info) {
 			conflict = 1;
 			lh->v.u.ind.idx = extra;
@@ -1290,8 +1312,8 @@ static void restassign(struct compiler *C, struct lhs_assign *lh, int nvars)
 
 		nv.prev = lh;
 		suffixedexp(C, &nv.v);
-		if (nv.v.k != VINDEXED && nv.v.k != VINDEXSTR &&
-		    nv.v.k != VINDEXINT)
+		if (nv.v.k != VINDEXED && nv.v.k != VGINDEXED &&
+		    nv.v.k != VINDEXSTR && nv.v.k != VINDEXINT)
 			check_conflict(C, lh, &nv.v);
 		enterlevel(C);
 		restassign(C, &nv, nvars + 1);

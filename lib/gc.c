@@ -27,17 +27,25 @@ static void gc_update_threshold(struct ktap_session *S)
 	S->gc_threshold = t;
 }
 
-void *kp_malloc(struct ktap_session *S, size_t size)
+/* Make room for @size more bytes under the cap, collecting if needed. */
+static int reserve(struct ktap_session *S, size_t size)
 {
-	void *p;
-
 	if (S->mem + size > S->gc_threshold && !S->gc_off)
 		gc_collect(S);
 	if (S->mem + size > S->lim.max_mem) {
 		kp_error(S, "out of memory: the session limit of %llu bytes is reached",
 			 (unsigned long long)S->lim.max_mem);
-		return NULL;
+		return -1;
 	}
+	return 0;
+}
+
+void *kp_malloc(struct ktap_session *S, size_t size)
+{
+	void *p;
+
+	if (reserve(S, size))
+		return NULL;
 	p = S->pf.ops->alloc(S->pf.ctx, size);
 	if (!p) {
 		kp_error(S, "out of memory: the host refused %zu bytes", size);
@@ -57,8 +65,24 @@ void kp_free(struct ktap_session *S, void *p, size_t size)
 
 void *kp_realloc(struct ktap_session *S, void *p, size_t old, size_t size)
 {
-	void *np = kp_malloc(S, size);
+	void *np;
 
+	/* a host realloc can grow big arrays in place (mremap) */
+	if (p && S->pf.ops->realloc && size > old) {
+		if (reserve(S, size - old))
+			return NULL;
+		np = S->pf.ops->realloc(S->pf.ctx, p, old, size);
+		if (!np) {
+			kp_error(S, "out of memory: the host refused %zu bytes",
+				 size);
+			return NULL;
+		}
+		S->mem += size - old;
+		if (S->mem > S->mem_peak)
+			S->mem_peak = S->mem;
+		return np;
+	}
+	np = kp_malloc(S, size);
 	if (!np)
 		return NULL;
 	if (p) {

@@ -71,6 +71,11 @@ static int list_comment(struct ktap_session *S, const struct kp_proto *p,
 	case OP_SETGLOBAL:
 	case OP_GINCR:
 		return addf(S, "\t; %s", m->gnames[GETARG_Bx(i)]);
+	case OP_GGETTABLE:
+		return addf(S, "\t; %s", m->gnames[GETARG_B(i)]);
+	case OP_GSETTABLE:
+	case OP_GTINCR:
+		return addf(S, "\t; %s", m->gnames[GETARG_A(i)]);
 	case OP_EVGET:
 		return addf(S, "\t; %s", kp_evvar_names[GETARG_B(i)]);
 	case OP_JMP:

@@ -104,9 +104,11 @@
 	X(SETGLOBAL, ABx, "G[Bx] := R[A]")					\
 	X(GETTABLE,  ABC, "R[A] := R[B][R[C]]")				\
 	X(GETINT,    ABC, "R[A] := R[B][C]")				\
+	X(GGETTABLE, ABC, "R[A] := G[B][R[C]]")				\
 	X(GETFIELD,  ABC, "R[A] := R[B][K[C]:string]")			\
 	X(SETTABLE,  ABC, "R[A][R[B]] := RK(C)")				\
 	X(SETINT,    ABC, "R[A][B] := RK(C)")				\
+	X(GSETTABLE, ABC, "G[A][R[B]] := RK(C)")				\
 	X(SETFIELD,  ABC, "R[A][K[B]:string] := RK(C)")			\
 	X(NEWTABLE,  ABC, "R[A] := {} (B array, C hash size hints)")	\
 	X(SELF,      ABC, "R[A+1] := R[B]; R[A] := R[B][RK(C)]")		\
@@ -127,6 +129,7 @@
 	X(INCR,      ABC, "R[A] := (R[A] or 0) + RK(C)     (x += e)")	\
 	X(GINCR,     ABx, "G[Bx] := (G[Bx] or 0) + R[A]     (global += e)") \
 	X(TINCR,     ABC, "R[A][R[B]] := (R[A][R[B]] or 0) + RK(C)")	\
+	X(GTINCR,    ABC, "G[A][R[B]] := (G[A][R[B]] or 0) + RK(C)")	\
 	X(AGG,       ABC, "R[A] := R[A] <<< R[B]; EXTRAARG spec")	\
 	X(TAGG,      ABC, "R[A][R[B]] <<< R[C]; EXTRAARG spec")		\
 	X(EXTRAARG,  Ax,  "operand Ax of the previous instruction")	\

@@ -226,10 +226,11 @@ static int array_grow(struct ktap_session *S, struct kp_tab *t)
 		return -1;
 	for (i = t->asize; i < nsize; i++) {
 		struct kp_value k;
-		struct kp_node *n;
+		struct kp_node *n = NULL;
 
 		set_num(&k, (int64_t)i + 1);
-		n = hash_find(t, &k);
+		if (t->node)
+			n = hash_find(t, &k);
 		if (n && !is_nil(&n->val)) {
 			na[i] = n->val;
 			set_nil(&n->val);

@@ -43,6 +43,23 @@ static inline const struct kp_value *tab_getint(const struct kp_tab *t,
 	return tab_getint_hash(t, k);
 }
 
+/*
+ * t[k] = v when k is inside the array part: no allocation, no error.
+ * Returns 0 when the caller must take the general path (tab_set).
+ */
+static inline int tab_fastsetint(struct kp_tab *t, int64_t k,
+				 const struct kp_value *v)
+{
+	struct kp_value *slot;
+
+	if ((uint64_t)k - 1 >= t->asize)
+		return 0;
+	slot = &t->arr[k - 1];
+	t->count += (uint64_t)(int64_t)(is_nil(slot) - is_nil(v));
+	setobj(slot, v);
+	return 1;
+}
+
 /* Any key; invalid key types simply are not found. */
 const struct kp_value *tab_get(const struct kp_tab *t,
 			       const struct kp_value *key);

@@ -53,6 +53,13 @@ static int konst(struct vctx *v, uint32_t i, int idx, int type)
 	return 0;
 }
 
+static int global(struct vctx *v, uint32_t i, uint32_t idx)
+{
+	if (idx >= v->m->nglobals)
+		return bad(v, "global index out of range", i);
+	return 0;
+}
+
 /* RK(C): a constant with the k bit, else a register. */
 static int rkc(struct vctx *v, uint32_t i)
 {
@@ -134,9 +141,7 @@ static int check_insn(struct vctx *v, uint32_t i)
 	case OP_GETGLOBAL:
 	case OP_SETGLOBAL:
 	case OP_GINCR:
-		if ((uint32_t)GETARG_Bx(i) >= v->m->nglobals)
-			return bad(v, "global index out of range", i);
-		return regs(v, i, a, a);
+		return global(v, i, (uint32_t)GETARG_Bx(i)) || regs(v, i, a, a);
 	case OP_GETTABLE:
 	case OP_ADD:
 	case OP_SUB:
@@ -146,6 +151,11 @@ static int check_insn(struct vctx *v, uint32_t i)
 		return regs(v, i, a, a) || regs(v, i, b, b) || regs(v, i, c, c);
 	case OP_GETINT:
 		return regs(v, i, a, a) || regs(v, i, b, b);
+	case OP_GGETTABLE:
+		return regs(v, i, a, a) || global(v, i, b) || regs(v, i, c, c);
+	case OP_GSETTABLE:
+	case OP_GTINCR:
+		return global(v, i, a) || regs(v, i, b, b) || rkc(v, i);
 	case OP_GETFIELD:
 		return regs(v, i, a, a) || regs(v, i, b, b) ||
 		       konst(v, i, c, KT_STR);

@@ -584,10 +584,24 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			const struct kp_value *rb = base + GETARG_B(i);
 			const struct kp_value *rc = base + GETARG_C(i);
 
-			if (kp_likely(is_tab(rb)))
+			if (kp_likely(is_tab(rb) && is_num(rc)))
+				setobj(ra, tab_getint(rb->u.t, rc->u.n));
+			else if (kp_likely(is_tab(rb)))
 				setobj(ra, tab_get(rb->u.t, rc));
 			else
 				protect(vm_index(S, rb, rc, ra));
+			vmbreak;
+		}
+		vmcase(OP_GGETTABLE) {
+			const struct kp_value *t = globals + GETARG_B(i);
+			const struct kp_value *rc = base + GETARG_C(i);
+
+			if (kp_likely(is_tab(t) && is_num(rc)))
+				setobj(ra, tab_getint(t->u.t, rc->u.n));
+			else if (kp_likely(is_tab(t)))
+				setobj(ra, tab_get(t->u.t, rc));
+			else
+				protect(vm_index(S, t, rc, ra));
 			vmbreak;
 		}
 		vmcase(OP_GETINT) {
@@ -614,7 +628,20 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			vmbreak;
 		}
 		vmcase(OP_SETTABLE) {
-			protect(vm_setindex(S, ra, base + GETARG_B(i), RKC(i)));
+			const struct kp_value *rb = base + GETARG_B(i);
+
+			if (!(is_tab(ra) && is_num(rb) &&
+			      tab_fastsetint(ra->u.t, rb->u.n, RKC(i))))
+				protect(vm_setindex(S, ra, rb, RKC(i)));
+			vmbreak;
+		}
+		vmcase(OP_GSETTABLE) {
+			struct kp_value *t = globals + GETARG_A(i);
+			const struct kp_value *rb = base + GETARG_B(i);
+
+			if (!(is_tab(t) && is_num(rb) &&
+			      tab_fastsetint(t->u.t, rb->u.n, RKC(i))))
+				protect(vm_setindex(S, t, rb, RKC(i)));
 			vmbreak;
 		}
 		vmcase(OP_SETINT) {
@@ -736,6 +763,11 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 		}
 		vmcase(OP_TINCR) {
 			protect(table_incr(S, ra, base + GETARG_B(i), RKC(i)));
+			vmbreak;
+		}
+		vmcase(OP_GTINCR) {
+			protect(table_incr(S, globals + GETARG_A(i),
+					   base + GETARG_B(i), RKC(i)));
 			vmbreak;
 		}
 		vmcase(OP_AGG) {

@@ -76,6 +76,12 @@ struct ktap_platform_ops {
 	void *(*alloc)(void *ctx, size_t size);
 	/* Release memory from alloc(); @size is the size that was asked for. */
 	void (*free)(void *ctx, void *ptr, size_t size);
+	/*
+	 * Optional: resize a block, keeping its contents; NULL on failure
+	 * (the block is then untouched).  Without it the runtime allocates,
+	 * copies and frees.
+	 */
+	void *(*realloc)(void *ctx, void *ptr, size_t old, size_t size);
 	/* Append script output. */
 	void (*write)(void *ctx, const char *buf, size_t len);
 	/* Wall-clock time in nanoseconds since the epoch. */

@@ -23,9 +23,9 @@ for kp in "$@"; do
 	name=$(basename "$kp" .kp)
 	exp_out=${kp%.kp}.out
 	directives=$(sed -n 's/^# test: //p' "$kp")
-	status=$(echo "$directives" | sed -n 's/^status //p' | head -1)
-	args=$(echo "$directives" | sed -n 's/^args //p' | head -1)
-	opts=$(echo "$directives" | sed -n 's/^options //p' | head -1)
+	status=$(printf '%s\n' "$directives" | sed -n 's/^status //p' | head -1)
+	args=$(printf '%s\n' "$directives" | sed -n 's/^args //p' | head -1)
+	opts=$(printf '%s\n' "$directives" | sed -n 's/^options //p' | head -1)
 	[ -n "$status" ] || status=0
 	# shellcheck disable=SC2086
 	(cd "$DIR" && exec "$KTAP" $opts "$name.kp" $args) >"$OUT" 2>"$ERR" </dev/null
@@ -39,11 +39,11 @@ for kp in "$@"; do
 		why="unexpected stdout: $(head -c 200 "$OUT" | tr '\n' ' ')"
 	fi
 	if [ -z "$why" ]; then
-		pats=$(echo "$directives" | sed -n 's/^stderr //p')
+		pats=$(printf '%s\n' "$directives" | sed -n 's/^stderr //p')
 		if [ -z "$pats" ] && [ -s "$ERR" ]; then
 			why="unexpected stderr: $(head -c 200 "$ERR" | tr '\n' ' ')"
 		fi
-		echo "$pats" | while IFS= read -r pat; do
+		printf '%s\n' "$pats" | while IFS= read -r pat; do
 			[ -n "$pat" ] || continue
 			grep -Eq -- "$pat" "$ERR" || { echo x; break; }
 		done | grep -q x && why="stderr does not match: $(head -c 200 "$ERR" | tr '\n' ' ')"
