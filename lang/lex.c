@@ -318,8 +318,11 @@ static void read_string(struct lexer *ls, int quote)
 	ls->p++;
 }
 
+static int is_name_char(int c);
+
 static void read_number(struct lexer *ls, struct token *t)
 {
+	const char *start = ls->p;
 	uint64_t v = 0;
 	int any = 0;
 
@@ -339,6 +342,14 @@ static void read_number(struct lexer *ls, struct token *t)
 			v = v * 10 + (uint64_t)(cur(ls) - '0');
 			ls->p++;
 		}
+	}
+	if (is_name_char(cur(ls))) {
+		const char *s = start;
+
+		while (is_name_char(cur(ls)))
+			ls->p++;
+		scan_error(ls, "malformed number near '%.*s'",
+			   (int)(ls->p - s), s);
 	}
 	/* like arithmetic, literals too large for 64 bits wrap */
 	t->num = (int64_t)v;

@@ -1536,30 +1536,43 @@ static uint64_t period_ns(int64_t n, const char *unit)
 	return 0;
 }
 
+/* "1s", "100ms": a count and a unit; returns nanoseconds or 0. */
+static uint64_t parse_period(const char *s, size_t len)
+{
+	char unit[8];
+	uint64_t n = 0;
+	size_t i = 0, u = 0;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9' && n <= 1000000000)
+		n = n * 10 + (uint64_t)(s[i++] - '0');
+	if (i == 0 || n == 0 || n > 1000000000)
+		return 0;
+	while (i < len && u < sizeof(unit) - 1)
+		unit[u++] = s[i++];
+	unit[u] = '\0';
+	return i == len ? period_ns((int64_t)n, unit) : 0;
+}
+
+/* tick-1s { }, profile-100ms { } */
 static void timerstat(struct compiler *C)
 {
 	int kind = tk(C) == TK_TICK ? KTAP_PROBE_TICK : KTAP_PROBE_PROFILE;
 	const char *what = kind == KTAP_PROBE_TICK ? "tick" : "profile";
 	int line = C->ls->t.line, idx;
+	const char *raw;
+	size_t len;
 	uint64_t ns;
-	int64_t n;
 	char name[48];
 
 	check_top_level(C, what);
-	next(C);
-	checknext(C, '-');
-	check(C, TK_NUMBER);
-	n = C->ls->t.num;
-	next(C);
-	if (tk(C) != TK_NAME)
-		lex_error(C->ls, "time unit expected after '%s-%lld' (s, ms, us or ns)",
-			  what, (long long)n);
-	ns = period_ns(n, C->ls->t.str);
-	if (!ns || n <= 0 || n > 1000000000)
-		lex_error(C->ls, "invalid period for '%s' (use e.g. %s-1s, %s-100ms)",
-			  what, what, what);
-	snprintf(name, sizeof(name), "%s-%lld%s", what, (long long)n,
-		 C->ls->t.str);
+	raw = trim(lex_raw_until(C->ls, '{', &len), &len);
+	ns = len > 1 && raw[0] == '-' ? parse_period(raw + 1, len - 1) : 0;
+	if (!ns)
+		lex_error_at(C->ls, line, 1,
+			     "invalid period '%s%.*s' (use e.g. %s-1s, %s-100ms; units s, ms, us, ns)",
+			     what, (int)(len > 20 ? 20 : len), raw, what, what);
+	snprintf(name, sizeof(name), "%s%.*s", what, (int)(len > 20 ? 20 : len),
+		 raw);
 	next(C);
 	idx = add_probe(C, kind, line);
 	C->probes[idx].period_ns = ns;
@@ -1659,11 +1672,8 @@ static int legacy_call(struct compiler *C)
 		snprintf(buf, sizeof(buf), "id:%lld", (long long)id);
 		add_event(C, &C->probes[idx], buf, strlen(buf));
 	} else if (kind != KTAP_PROBE_END) {
-		char unit[16] = "";
-		long long n = 0;
-
-		if (sscanf(spec, "%lld%15s", &n, unit) != 2 ||
-		    !(C->probes[idx].period_ns = period_ns(n, unit)) || n <= 0)
+		C->probes[idx].period_ns = parse_period(spec, speclen);
+		if (!C->probes[idx].period_ns)
 			lex_error_at(C->ls, line, 1,
 				     "invalid period '%s' for timer.%s (use e.g. \"1s\", \"100ms\")",
 				     spec, fn);
@@ -1747,16 +1757,18 @@ static void statement(struct compiler *C)
 		breakstat(C);
 		break;
 	case TK_TRACE:
+	case TK_TICK:
+	case TK_PROFILE:
+		/* their headers are read raw, from right after the keyword */
 		if (C->ls->has_ahead)
-			lex_error(C->ls, "unexpected 'trace'");
-		tracestat(C);
+			lex_error(C->ls, "unexpected probe");
+		if (tk(C) == TK_TRACE)
+			tracestat(C);
+		else
+			timerstat(C);
 		break;
 	case TK_TRACE_END:
 		traceendstat(C);
-		break;
-	case TK_TICK:
-	case TK_PROFILE:
-		timerstat(C);
 		break;
 	case TK_GOTO:
 	case TK_THEN:

@@ -87,6 +87,20 @@ static int next_is(struct vctx *v, uint32_t i, int op, int same_a)
 	return 0;
 }
 
+/*
+ * A test is followed by its JMP and either takes it or skips it, landing
+ * at pc + 2.  The JMP may legally be the last instruction, so the landing
+ * place has to be checked here, or the skip runs past the end of the code.
+ */
+static int test_jmp(struct vctx *v, uint32_t i)
+{
+	if (next_is(v, i, OP_JMP, 0))
+		return -1;
+	if (v->pc + 2 >= v->p->ncode)
+		return bad(v, "skips past the end of the code", i);
+	return 0;
+}
+
 static int sets_top(uint32_t i)
 {
 	int op = GET_OP(i);
@@ -200,20 +214,20 @@ static int check_insn(struct vctx *v, uint32_t i)
 	case OP_LT:
 	case OP_LE:
 		return regs(v, i, a, a) || regs(v, i, b, b) ||
-		       next_is(v, i, OP_JMP, 0);
+		       test_jmp(v, i);
 	case OP_EQK:
 		return regs(v, i, a, a) || konst(v, i, b, -1) ||
-		       next_is(v, i, OP_JMP, 0);
+		       test_jmp(v, i);
 	case OP_EQI:
 	case OP_LTI:
 	case OP_LEI:
 	case OP_GTI:
 	case OP_GEI:
 	case OP_TEST:
-		return regs(v, i, a, a) || next_is(v, i, OP_JMP, 0);
+		return regs(v, i, a, a) || test_jmp(v, i);
 	case OP_TESTSET:
 		return regs(v, i, a, a) || regs(v, i, b, b) ||
-		       next_is(v, i, OP_JMP, 0);
+		       test_jmp(v, i);
 	case OP_CALL:
 		if (regs(v, i, a, a) ||
 		    (b ? regs(v, i, a, a + b - 1) : uses_top(v, i, a + 1)))
@@ -344,7 +358,7 @@ static int verify_proto(struct vctx *v, const struct kp_proto *p,
 		if (to >= 0 && consumes_top(p->code[to]))
 			return bad(v, "jump into the middle of an instruction pair", i);
 	}
-	/* a test skips its JMP: the instruction after must exist (checked) */
+	/* a test skips its JMP: the instruction after exists (test_jmp) */
 	last = GET_OP(p->code[p->ncode - 1]);
 	if (last != OP_JMP && last != OP_RETURN && last != OP_RETURN0 &&
 	    last != OP_RETURN1 && last != OP_TAILCALL)

@@ -424,13 +424,16 @@ static void locate_error(struct ktap_session *S, const struct kp_frame *f,
 #define check_budget() \
 	do { if (kp_unlikely(--budget == 0)) { loop_error(S); goto vm_error; } } \
 	while (0)
-/* Take the JMP at pc; a backward jump costs one unit of the budget. */
+/*
+ * Take the JMP at pc; a backward jump costs one unit of the budget (the
+ * check comes first so that an error points at the loop, not its target).
+ */
 #define do_jump() \
 	do { \
 		int j_ = GETARG_sJ(*pc); \
-		pc += j_ + 1; \
 		if (j_ < 0) \
 			check_budget(); \
+		pc += j_ + 1; \
 	} while (0)
 /* A test that holds executes the JMP that follows it. */
 #define cond_jump(cond) \
@@ -804,9 +807,9 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 		vmcase(OP_JMP) {
 			int j = GETARG_sJ(i);
 
-			pc += j;
 			if (j < 0)
 				check_budget();
+			pc += j;
 			vmbreak;
 		}
 		vmcase(OP_EQ) {
@@ -1020,8 +1023,8 @@ do_return:
 				set_num(ra + 1, (int64_t)(count - 1));
 				set_num(ra, kp_add(ra->u.n, ra[2].u.n));
 				set_num(ra + 3, ra->u.n);
-				pc -= GETARG_Bx(i);
 				check_budget();
+				pc -= GETARG_Bx(i);
 			}
 			vmbreak;
 		}
@@ -1075,8 +1078,8 @@ do_return:
 		vmcase(OP_TFORLOOP) {
 			if (!is_nil(ra + 4)) {
 				ra[2] = ra[4];
-				pc -= GETARG_Bx(i);
 				check_budget();
+				pc -= GETARG_Bx(i);
 			}
 			vmbreak;
 		}
