@@ -111,13 +111,17 @@ static int put_row(struct ktap_session *S, struct kp_buf *b, const char *key,
 		   size_t klen, int64_t n, int64_t total)
 {
 	char bar[BAR_COLS], num[24];
-	int64_t at = 0;
+	int64_t at;
 	int len;
 
-	if (total > 0 && n > 0)
-		at = (int64_t)((__int128)n * BAR_COLS / total);
-	if (at > BAR_COLS)
+	if (total <= 0 || n <= 0)
+		at = 0;
+	else if (n >= total)
 		at = BAR_COLS;
+	else if (n <= INT64_MAX / BAR_COLS)
+		at = n * BAR_COLS / total;
+	else
+		at = n / (total / BAR_COLS);	/* beyond 2^57 events: close enough */
 	kp_memset(bar, ' ', sizeof(bar));
 	kp_memset(bar, '@', (size_t)at);
 	len = fmt_int(num, n);
