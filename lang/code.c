@@ -1044,9 +1044,10 @@ void code_posfix(struct funcstate *fs, enum binop opr, struct expdesc *e1,
 	}
 }
 
-void code_setlist(struct funcstate *fs, int base, int nelems, int tostore)
+/* Store @tostore items (-1: up to the top) after the @nbefore stored. */
+void code_setlist(struct funcstate *fs, int base, int nbefore, int tostore)
 {
-	int block = (nelems - 1) / LFIELDS_PER_FLUSH;
+	int block = nbefore / LFIELDS_PER_FLUSH;
 
 	if (block > MAXARG_C)
 		error(fs, "table constructor too long");

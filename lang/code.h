@@ -225,7 +225,7 @@ void code_prefix(struct funcstate *fs, enum unop op, struct expdesc *e,
 void code_infix(struct funcstate *fs, enum binop op, struct expdesc *v);
 void code_posfix(struct funcstate *fs, enum binop op, struct expdesc *e1,
 		 struct expdesc *e2, int line);
-void code_setlist(struct funcstate *fs, int base, int nelems, int tostore);
+void code_setlist(struct funcstate *fs, int base, int nbefore, int tostore);
 void code_fixline(struct funcstate *fs, int line);
 /* Before parsing e in `var += e` / `var <<< e` (see code.c). */
 void code_prepare_update(struct funcstate *fs, struct expdesc *var,

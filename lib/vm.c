@@ -140,9 +140,6 @@ int vm_index(struct ktap_session *S, const struct kp_value *obj,
 	if (obj->type == KT_EVENT && key->type == KT_STR) {
 		return ev_index(S, key->u.s, res);
 	}
-	if (key->type == KT_STR)
-		return kp_error(S, "attempt to index a %s value (field '%s')",
-				kp_typename(obj), key->u.s->data);
 	return kp_error(S, "attempt to index a %s value", kp_typename(obj));
 }
 
@@ -387,17 +384,30 @@ static inline void move_results(struct ktap_session *S, struct kp_value *dst,
 		set_nil(&dst[i]);
 }
 
+static int has_paren(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '(')
+			return 1;
+	return 0;
+}
+
 /* Prefix the error message with the script position of @pc. */
 static void locate_error(struct ktap_session *S, const struct kp_frame *f,
 			 const uint32_t *pc)
 {
 	const struct kp_proto *p = f->cl->p;
 	uint32_t at = (uint32_t)(pc - p->code) - 1;
-	char msg[KP_ERRLEN];
+	char msg[KP_ERRLEN], name[96] = "";
 
 	kp_memcpy(msg, S->err, sizeof(msg));
-	kp_error(S, "%s:%u: %s", S->mod->chunkname,
-		 at < p->ncode ? p->lines[at] : p->linedefined, msg);
+	/* name the culprit of "attempt to call/index a nil value" */
+	if (at < p->ncode && !kp_memcmp(msg, "attempt to ", 11) &&
+	    (!kp_memcmp(msg + 11, "call a ", 7) ||
+	     !kp_memcmp(msg + 11, "index a ", 8)) && !has_paren(msg))
+		vm_name_operand(S->mod, p, at, name, sizeof(name));
+	kp_error(S, "%s:%u: %s%s", S->mod->chunkname,
+		 at < p->ncode ? p->lines[at] : p->linedefined, msg, name);
 }
 
 #define loop_error(S) \

@@ -13,6 +13,9 @@ extern const struct kp_builtin kp_builtin_next;
 /* Append the text of @v as print() shows it to @b. */
 int vm_tostring(struct ktap_session *S, struct kp_buf *b,
 		const struct kp_value *v);
+/* " (global 'x')": what operand of instruction @pc held (names.c). */
+void vm_name_operand(const struct kp_module *m, const struct kp_proto *p,
+		     uint32_t pc, char *buf, size_t size);
 /* Compare two strings by bytes: <0, 0, >0. */
 int vm_strcmp(const struct kp_str *a, const struct kp_str *b);
 
