@@ -521,6 +521,28 @@ static void locate_error(struct ktap_session *S, const struct kp_frame *f,
 		cond_jump(c); \
 	} while (0)
 
+/* R[A] := t[key], integer keys of the array part without a call. */
+#define table_get(t, key) \
+	do { \
+		const struct kp_value *t_ = (t), *k_ = (key); \
+		if (kp_likely(is_tab(t_) && is_num(k_))) \
+			setobj(ra, tab_getint(t_->u.t, k_->u.n)); \
+		else if (kp_likely(is_tab(t_))) \
+			setobj(ra, tab_get(t_->u.t, k_)); \
+		else \
+			protect(vm_index(S, t_, k_, ra)); \
+	} while (0)
+
+/* t[key] := val, the array part without a call. */
+#define table_set(t, key, val) \
+	do { \
+		struct kp_value *t_ = (t); \
+		const struct kp_value *k_ = (key), *v_ = (val); \
+		if (!(is_tab(t_) && is_num(k_) && \
+		      tab_fastsetint(t_->u.t, k_->u.n, v_))) \
+			protect(vm_setindex(S, t_, k_, v_)); \
+	} while (0)
+
 #define num_add(a, b)	kp_add(a, b)
 #define num_sub(a, b)	kp_sub(a, b)
 #define num_mul(a, b)	kp_mul(a, b)
@@ -594,27 +616,11 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			vmbreak;
 		}
 		vmcase(OP_GETTABLE) {
-			const struct kp_value *rb = base + GETARG_B(i);
-			const struct kp_value *rc = base + GETARG_C(i);
-
-			if (kp_likely(is_tab(rb) && is_num(rc)))
-				setobj(ra, tab_getint(rb->u.t, rc->u.n));
-			else if (kp_likely(is_tab(rb)))
-				setobj(ra, tab_get(rb->u.t, rc));
-			else
-				protect(vm_index(S, rb, rc, ra));
+			table_get(base + GETARG_B(i), base + GETARG_C(i));
 			vmbreak;
 		}
 		vmcase(OP_GGETTABLE) {
-			const struct kp_value *t = globals + GETARG_B(i);
-			const struct kp_value *rc = base + GETARG_C(i);
-
-			if (kp_likely(is_tab(t) && is_num(rc)))
-				setobj(ra, tab_getint(t->u.t, rc->u.n));
-			else if (kp_likely(is_tab(t)))
-				setobj(ra, tab_get(t->u.t, rc));
-			else
-				protect(vm_index(S, t, rc, ra));
+			table_get(globals + GETARG_B(i), base + GETARG_C(i));
 			vmbreak;
 		}
 		vmcase(OP_GETINT) {
@@ -641,20 +647,11 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			vmbreak;
 		}
 		vmcase(OP_SETTABLE) {
-			const struct kp_value *rb = base + GETARG_B(i);
-
-			if (!(is_tab(ra) && is_num(rb) &&
-			      tab_fastsetint(ra->u.t, rb->u.n, RKC(i))))
-				protect(vm_setindex(S, ra, rb, RKC(i)));
+			table_set(ra, base + GETARG_B(i), RKC(i));
 			vmbreak;
 		}
 		vmcase(OP_GSETTABLE) {
-			struct kp_value *t = globals + GETARG_A(i);
-			const struct kp_value *rb = base + GETARG_B(i);
-
-			if (!(is_tab(t) && is_num(rb) &&
-			      tab_fastsetint(t->u.t, rb->u.n, RKC(i))))
-				protect(vm_setindex(S, t, rb, RKC(i)));
+			table_set(globals + GETARG_A(i), base + GETARG_B(i), RKC(i));
 			vmbreak;
 		}
 		vmcase(OP_SETINT) {
