@@ -181,8 +181,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 		case 'C':
+			/* they select events: they apply once events are attached */
+			if (parse_size(optarg, c == 'p' ? "-p" : "-C") > INT32_MAX)
+				usage_error("-%c: '%s' is out of range", c, optarg);
+			break;
 		case 'T':
-			/* they select events: they take effect with an event source */
 			break;
 		case OPT_MAX_LOOP:
 			v = parse_size(optarg, "--max-loop");
@@ -259,20 +262,27 @@ static int write_file(const char *path, const void *buf, size_t len)
 	return fclose(f);
 }
 
+/* Script output first, then the message: the order the user expects. */
+static void report(struct ktap_session *s, FILE *out)
+{
+	fflush(out);
+	fprintf(stderr, "ktap: %s\n", ktap_session_error(s));
+}
+
 static int run(struct ktap_session *s, const struct options *o,
-	       const char *name)
+	       const char *name, FILE *out)
 {
 	int status = 0;
 
 	if (ktap_session_run(s)) {
-		fprintf(stderr, "ktap: %s\n", ktap_session_error(s));
+		report(s, out);
 		return EXIT_SCRIPT_ERROR;
 	}
 	if (!ktap_session_exited(s, NULL) && has_event_probes(s) && !o->quiet)
 		fprintf(stderr, "ktap: %s: no event source is attached: probes do not fire, running trace_end\n",
 			name);
 	if (ktap_session_end(s)) {
-		fprintf(stderr, "ktap: %s\n", ktap_session_error(s));
+		report(s, out);
 		return EXIT_SCRIPT_ERROR;
 	}
 	ktap_session_exited(s, &status);
@@ -360,7 +370,7 @@ int main(int argc, char **argv)
 		print_manifest(s);
 		ret = 0;
 	} else {
-		ret = run(s, &o, name);
+		ret = run(s, &o, name, out);
 	}
 	if (o.verbose) {
 		uint64_t peak, now = ktap_session_mem(s, &peak);

@@ -522,9 +522,9 @@ static void locate_error(struct ktap_session *S, const struct kp_frame *f,
 	} while (0)
 
 /* R[A] := t[key], integer keys of the array part without a call. */
-#define table_get(t, key) \
+#define table_get(tab, key) \
 	do { \
-		const struct kp_value *t_ = (t), *k_ = (key); \
+		const struct kp_value *t_ = (tab), *k_ = (key); \
 		if (kp_likely(is_tab(t_) && is_num(k_))) \
 			setobj(ra, tab_getint(t_->u.t, k_->u.n)); \
 		else if (kp_likely(is_tab(t_))) \
@@ -534,9 +534,9 @@ static void locate_error(struct ktap_session *S, const struct kp_frame *f,
 	} while (0)
 
 /* t[key] := val, the array part without a call. */
-#define table_set(t, key, val) \
+#define table_set(tab, key, val) \
 	do { \
-		struct kp_value *t_ = (t); \
+		struct kp_value *t_ = (tab); \
 		const struct kp_value *k_ = (key), *v_ = (val); \
 		if (!(is_tab(t_) && is_num(k_) && \
 		      tab_fastsetint(t_->u.t, k_->u.n, v_))) \
