@@ -132,6 +132,18 @@ static uint64_t parse_size(const char *s, const char *opt)
 	return v;
 }
 
+static uint64_t parse_number(const char *s, const char *opt)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end)
+		usage_error("%s: '%s' is not a number", opt, s);
+	return v;
+}
+
 enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -182,13 +194,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'p':
 		case 'C':
 			/* they select events: they apply once events are attached */
-			if (parse_size(optarg, c == 'p' ? "-p" : "-C") > INT32_MAX)
+			if (parse_number(optarg, c == 'p' ? "-p" : "-C") > INT32_MAX)
 				usage_error("-%c: '%s' is out of range", c, optarg);
 			break;
 		case 'T':
 			break;
 		case OPT_MAX_LOOP:
-			v = parse_size(optarg, "--max-loop");
+			v = parse_number(optarg, "--max-loop");
 			o->limits.max_loop = v ? v : KTAP_UNLIMITED;
 			break;
 		case OPT_MAX_MEM:
@@ -197,7 +209,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				usage_error("--max-mem: at least 64K");
 			break;
 		case OPT_MAX_DEPTH:
-			v = parse_size(optarg, "--max-depth");
+			v = parse_number(optarg, "--max-depth");
 			if (!v || v > 100000)
 				usage_error("--max-depth: between 1 and 100000");
 			o->limits.max_depth = (uint32_t)v;
