@@ -800,6 +800,36 @@ static void test_globals_probes(void)
 			  "global index out of range");
 	m->main->code[0] = ABX(GETGLOBAL, 0, MAXARG_Bx);
 	expect_reject_mod("verify/global/max", m, "global index out of range");
+	m->main->code[0] = ABX(GINCR, 0, 1);
+	expect_reject_mod("verify/global/gincr", m, "global index out of range");
+
+	/* the fused global-table instructions name a global in A or B */
+	m = with_code(4, CODE(ABC(NEWTABLE, 0, 0, 0), ABX(SETGLOBAL, 0, 0),
+			      ASBX(LOADI, 1, 1), ABC(GSETTABLE, 0, 1, 1),
+			      ABC(GTINCR, 0, 1, 1), ABC(GGETTABLE, 2, 0, 1),
+			      RET0));
+	tk_add_global(m, "t");
+	expect_accept_mod("verify/global/gtable-control", m);
+	m->main->code[3] = ABC(GSETTABLE, 1, 1, 1);
+	expect_reject_mod("verify/global/gsettable", m,
+			  "instruction 3 (GSETTABLE): global index out of range");
+	m->main->code[3] = ABC(GSETTABLE, 0, 4, 1);
+	expect_reject_mod("verify/global/gsettable-register", m,
+			  "register out of the frame");
+	m->main->code[3] = ABCK(GSETTABLE, 0, 1, 0);
+	expect_reject_mod("verify/global/gsettable-constant", m,
+			  "constant index out of range");
+	m->main->code[3] = ABC(GSETTABLE, 0, 1, 1);
+	m->main->code[4] = ABC(GTINCR, 255, 1, 1);
+	expect_reject_mod("verify/global/gtincr", m,
+			  "instruction 4 (GTINCR): global index out of range");
+	m->main->code[4] = ABC(GTINCR, 0, 1, 1);
+	m->main->code[5] = ABC(GGETTABLE, 2, 1, 1);
+	expect_reject_mod("verify/global/ggettable", m,
+			  "instruction 5 (GGETTABLE): global index out of range");
+	m->main->code[5] = ABC(GGETTABLE, 2, 0, 9);
+	expect_reject_mod("verify/global/ggettable-register", m,
+			  "register out of the frame");
 
 	m = with_code(2, CODE(ABX(CLOSURE, 0, 0), ABX(PROBE, 0, 0), RET0));
 	tk_add_proto(m->main, tk_proto_new("handler"));
