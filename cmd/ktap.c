@@ -51,7 +51,7 @@ static const char usage_text[] =
 "  -C CPU          trace only CPU            (live tracing)\n"
 "  -T              print timestamps          (live tracing)\n"
 "  --max-loop N    backward jumps and calls per handler run (0: unlimited)\n"
-"  --max-mem SIZE  session memory limit, e.g. 64M (default 256M)\n"
+"  --max-mem SIZE  session memory limit, e.g. 64M (default 256M, least 1M)\n"
 "  --max-depth N   nested calls (default 1000)\n"
 "  -V, --version   print the version\n"
 "  -h, --help      print this help\n"
@@ -119,7 +119,7 @@ static uint64_t parse_size(const char *s, const char *opt)
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno || end == s || *s == '-')
 		usage_error("%s: '%s' is not a size", opt, s);
 	switch (*end) {
 	case 'k': case 'K': v <<= 10; end++; break;
@@ -139,7 +139,7 @@ static uint64_t parse_number(const char *s, const char *opt)
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end)
+	if (errno || end == s || *end || *s == '-')
 		usage_error("%s: '%s' is not a number", opt, s);
 	return v;
 }
@@ -205,8 +205,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_MAX_MEM:
 			o->limits.max_mem = parse_size(optarg, "--max-mem");
-			if (o->limits.max_mem < 65536)
-				usage_error("--max-mem: at least 64K");
+			/* the VM stack alone takes 512K */
+			if (o->limits.max_mem < (1 << 20))
+				usage_error("--max-mem: at least 1M");
 			break;
 		case OPT_MAX_DEPTH:
 			v = parse_number(optarg, "--max-depth");
@@ -335,7 +336,7 @@ int main(int argc, char **argv)
 		src = file;
 		nargs = argc - first;
 	}
-	if (srclen >= 4 && !memcmp(src, BC_MAGIC, 4)) {
+	if (!o.oneliner && srclen >= 4 && !memcmp(src, BC_MAGIC, 4)) {
 		if (o.compile_to)
 			usage_error("%s is bytecode already", name);
 		bc = (void *)src;

@@ -59,11 +59,21 @@ static int testnext(struct compiler *C, int t)
 	return 0;
 }
 
+/* A token type, as in "<name> expected". */
 static const char *tokname(struct compiler *C, int t, char *buf, size_t n)
 {
 	struct token tok = { .type = t };
 
-	return lex_token_text(C->ls, &tok, buf, n);
+	switch (t) {
+	case TK_NAME:
+		return "<name>";
+	case TK_STRING:
+		return "<string>";
+	case TK_NUMBER:
+		return "<number>";
+	default:
+		return lex_token_text(C->ls, &tok, buf, n);
+	}
 }
 
 static void error_expected(struct compiler *C, int t)
@@ -148,14 +158,14 @@ static void enterlevel(struct compiler *C)
 
 /* -------------------------------------------------------------- globals */
 
+static int find_global(struct compiler *C, const char *name);
+
 static int global_index(struct compiler *C, const char *name)
 {
-	int i;
+	int i = find_global(C, name);
 
-	for (i = 0; i < C->nglobals; i++) {
-		if (!strcmp(C->globals[i].name, name))
-			return i;
-	}
+	if (i >= 0)
+		return i;
 	if (C->nglobals >= (int)KBC_MAX_ITEMS)
 		lex_error(C->ls, "too many global variables");
 	GROW(C, C->globals, C->nglobals, C->capglobals);
@@ -286,6 +296,18 @@ static void singlevaraux(struct funcstate *fs, const char *name,
 	init_exp(var, VUPVAL, idx);
 }
 
+/* The slot of global @name, or -1 if the script has none (yet). */
+static int find_global(struct compiler *C, const char *name)
+{
+	int i;
+
+	for (i = 0; i < C->nglobals; i++) {
+		if (!strcmp(C->globals[i].name, name))
+			return i;
+	}
+	return -1;
+}
+
 static void singlevar(struct compiler *C, const char *name,
 		      struct expdesc *var)
 {
@@ -294,8 +316,8 @@ static void singlevar(struct compiler *C, const char *name,
 	singlevaraux(C->fs, name, var, 1);
 	if (var->k != VVOID)
 		return;
-	g = global_index(C, name);
-	if (!C->globals[g].declared) {
+	g = find_global(C, name);
+	if (g < 0 || !C->globals[g].declared) {
 		int ev = evvar_index(name);
 
 		if (ev >= 0) {
@@ -309,6 +331,8 @@ static void singlevar(struct compiler *C, const char *name,
 			return;
 		}
 	}
+	if (g < 0)
+		g = global_index(C, name);
 	init_exp(var, VGLOBAL, g);
 	var->gidx = g;
 }

@@ -263,6 +263,9 @@ int fmt_vformat(char *buf, size_t size, const char *fmt, kp_va_list ap)
 			put_text(&o, &sp, &ch, 1);
 			break;
 		}
+		case '%':
+			put(&o, "%", 1);
+			break;
 		case 's': {
 			const char *s = kp_va_arg(c.ap, const char *);
 
@@ -394,6 +397,8 @@ int fmt_printf(struct ktap_session *S, struct kp_buf *b, const char *fmt,
 		case 'X':
 		case 'o':
 			v = num_arg(&c);
+			/* as in C, unsigned conversions have no sign */
+			sp.flags &= ~(F_PLUS | F_SPACE);
 			if (v)
 				put_number(&o, &sp, (uint64_t)v->u.n, 0,
 					   conv == 'u' ? 10 : conv == 'o' ? 8 : 16,

@@ -45,9 +45,11 @@ static int key_cmp(const struct kp_value *a, const struct kp_value *b)
 	}
 }
 
-/* Row order: larger number first, then smaller key. */
+/* Row order: numbers before aggregations, larger first, then by key. */
 static int entry_before(const struct entry *a, const struct entry *b)
 {
+	if ((a->val.type == KT_AGG) != (b->val.type == KT_AGG))
+		return b->val.type == KT_AGG;
 	if (a->n != b->n)
 		return a->n > b->n;
 	return key_cmp(&a->key, &b->key) < 0;
@@ -139,33 +141,48 @@ struct buckets {
 	const struct kp_lspec *ls;	/* NULL: power-of-two */
 };
 
-/* Lower bound of bucket @i, and whether it has one. */
-static int bucket_lo(const struct buckets *bk, uint32_t i, int64_t *lo)
+/*
+ * Bucket @i holds [*lo, *hi); has_lo/has_hi say whether each bound exists.
+ * A negative power-of-two bucket holds the magnitudes [2^k, 2^(k+1)), so
+ * the -2 bucket holds -3 and -2.
+ */
+static void bucket_range(const struct buckets *bk, uint32_t i, int *has_lo,
+			 int64_t *lo, int *has_hi, int64_t *hi)
 {
-	if (!bk->ls) {
-		*lo = agg_log2_value((int)i);
-		return 1;
+	const struct kp_lspec *ls = bk->ls;
+	int k;
+
+	*has_lo = *has_hi = 1;
+	if (ls) {
+		*has_lo = i > 0;
+		*lo = kp_add(ls->lo, kp_mul((int64_t)i - 1, ls->step));
+		*has_hi = i + 1 < bk->n;
+		*hi = kp_add(ls->lo, kp_mul((int64_t)i, ls->step));
+		return;
 	}
+	if (i >= KP_AGG_LOG2) {
+		*lo = agg_log2_value((int)i);
+		*has_hi = i + 1 < KP_AGG_NBUCKETS;
+		*hi = agg_log2_value((int)i + 1);
+		return;
+	}
+	k = KP_AGG_LOG2 - 1 - (int)i;
+	*lo = k == 63 ? INT64_MIN : kp_add(kp_neg((int64_t)(2ULL << k)), 1);
+	*hi = kp_add(kp_neg((int64_t)(1ULL << k)), 1);
+}
+
+/* The row label: the value DTrace shows, or "< lo" / ">= hi". */
+static int bucket_label(const struct buckets *bk, uint32_t i, char *buf,
+			size_t size)
+{
+	if (!bk->ls)
+		return fmt_int(buf, agg_log2_value((int)i));
 	if (i == 0)
-		return 0;
-	*lo = kp_add(bk->ls->lo, kp_mul((int64_t)(i - 1), bk->ls->step));
-	return 1;
-}
-
-static int bucket_hi(const struct buckets *bk, uint32_t i, int64_t *hi)
-{
-	if (i + 1 >= bk->n)
-		return 0;
-	return bucket_lo(bk, i + 1, hi);
-}
-
-static int bucket_label(const struct buckets *bk, uint32_t i, char *buf)
-{
-	int64_t v;
-
-	if (bucket_lo(bk, i, &v))
-		return fmt_int(buf, v);
-	return fmt_format(buf, 32, "< %lld", (long long)bk->ls->lo);
+		return fmt_format(buf, size, "< %lld", (long long)bk->ls->lo);
+	if (i + 1 == bk->n)
+		return fmt_format(buf, size, ">= %lld", (long long)bk->ls->hi);
+	return fmt_int(buf, kp_add(bk->ls->lo, kp_mul((int64_t)i - 1,
+						      bk->ls->step)));
 }
 
 static int print_buckets_text(struct ktap_session *S, struct kp_buf *b,
@@ -195,11 +212,7 @@ static int print_buckets_text(struct ktap_session *S, struct kp_buf *b,
 	for (i = first; i <= last; i++) {
 		int n;
 
-		if (bk->ls && i + 1 == bk->n)
-			n = fmt_format(label, sizeof(label), ">= %lld",
-				       (long long)bk->ls->hi);
-		else
-			n = bucket_label(bk, i, label);
+		n = bucket_label(bk, i, label, sizeof(label));
 		if (put_row(S, b, label, (size_t)n, (int64_t)bk->c[i], total))
 			return -1;
 	}
@@ -231,8 +244,7 @@ static int print_buckets_json(struct ktap_session *S, struct kp_buf *b,
 
 		if (!bk->c[i])
 			continue;
-		has_lo = bucket_lo(bk, i, &lo);
-		has_hi = bucket_hi(bk, i, &hi);
+		bucket_range(bk, i, &has_lo, &lo, &has_hi, &hi);
 		if ((!first && lit(S, b, ",")) || lit(S, b, "{\"lo\":") ||
 		    put_json_bound(S, b, has_lo, lo) || lit(S, b, ",\"hi\":") ||
 		    put_json_bound(S, b, has_hi, hi) ||
@@ -325,21 +337,16 @@ static int table_rows(struct ktap_session *S, const struct kp_tab *t,
 	return 0;
 }
 
-static int print_table(struct ktap_session *S, const struct kp_tab *t,
-		       const struct kp_lspec *ls, int64_t top)
+/* The rows of a table of numbers: header, bars, "..." when cut. */
+static int print_number_rows(struct ktap_session *S, const struct entry *e,
+			     size_t n, size_t shown)
 {
 	struct kp_buf *b = &S->out, tmp = { 0 };
-	struct entry *e;
-	size_t n, i, shown;
 	int64_t total = 0;
-	int r = 0;
+	size_t i;
+	int r;
 
-	if (table_rows(S, t, &e, &n))
-		return -1;
-	shown = top >= 0 && (uint64_t)top < n ? (size_t)top : n;
-	for (i = 0; i < n; i++)
-		total = kp_add(total, e[i].n);
-	if (S->json && n && e[0].val.type != KT_AGG) {
+	if (S->json) {
 		r = lit(S, b, "{\"type\":\"hist\",\"rows\":[");
 		for (i = 0; !r && i < shown; i++) {
 			r = (i && lit(S, b, ",")) || lit(S, b, "{\"key\":") ||
@@ -347,26 +354,47 @@ static int print_table(struct ktap_session *S, const struct kp_tab *t,
 			    lit(S, b, ",\"value\":") ||
 			    vm_tostring(S, b, &e[i].val) || lit(S, b, "}");
 		}
-		r = r || lit(S, b, "]}\n");
-	} else if (!S->json && n && e[0].val.type != KT_AGG) {
-		r = put_header(S, b);
+		return r || lit(S, b, "]}\n");
 	}
+	/* negative values have no bar and take no share */
+	for (i = 0; i < n; i++)
+		if (e[i].n > 0)
+			total = kp_add(total, e[i].n);
+	r = put_header(S, b);
 	for (i = 0; !r && i < shown; i++) {
-		if (e[i].val.type == KT_AGG) {
-			r = print_agg(S, e[i].val.u.a, ls, &e[i].key) ||
-			    (!S->json && lit(S, b, "\n"));
-			continue;
-		}
-		if (S->json)
-			break;
 		tmp.len = 0;
 		r = vm_tostring(S, &tmp, &e[i].key) ||
 		    put_row(S, b, tmp.p, tmp.len, e[i].n, total);
 	}
-	if (!r && !S->json && shown && shown < n &&
-	    e[shown - 1].val.type != KT_AGG)
+	if (!r && shown < n)
 		r = put_key(S, b, "...", 3) || lit(S, b, " |\n");
 	buf_free(S, &tmp);
+	return r;
+}
+
+/*
+ * A table: its number values as one histogram, then each aggregation's
+ * own histogram under its key; @top rows of each at most.
+ */
+static int print_table(struct ktap_session *S, const struct kp_tab *t,
+		       const struct kp_lspec *ls, int64_t top)
+{
+	struct entry *e;
+	size_t n, nnum, i;
+	int r = 0;
+
+	if (table_rows(S, t, &e, &n))
+		return -1;
+	for (nnum = 0; nnum < n && e[nnum].val.type != KT_AGG; nnum++)
+		;
+	if (nnum || !n)
+		r = print_number_rows(S, e, nnum,
+				      top >= 0 && (uint64_t)top < nnum ?
+				      (size_t)top : nnum);
+	for (i = nnum; !r && i < n && (top < 0 || i - nnum < (uint64_t)top);
+	     i++)
+		r = print_agg(S, e[i].val.u.a, ls, &e[i].key) ||
+		    (!S->json && lit(S, &S->out, "\n"));
 	if (e)
 		kp_free(S, e, t->count * sizeof(*e));
 	out_maybe_flush(S);

@@ -237,9 +237,12 @@ int ktap_session_fire(struct ktap_session *S, uint32_t index,
 
 int ktap_session_end(struct ktap_session *S)
 {
+	int exited = S->exited;
 	uint32_t i;
 
-	for (i = 0; S->mod && i < S->mod->nprobes; i++) {
+	/* exit() inside a trace_end stops the ones after it */
+	for (i = 0; S->mod && i < S->mod->nprobes &&
+	     (exited || !S->exited); i++) {
 		struct kp_value fn;
 
 		if (S->mod->probes[i].kind != KTAP_PROBE_END ||
