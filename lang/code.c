@@ -909,16 +909,22 @@ static void codearith(struct funcstate *fs, enum binop opr, struct expdesc *e1,
 	static const int kop[] = { OP_ADDK, OP_SUBK, OP_MULK, OP_DIVK, OP_MODK };
 	int b, c;
 
+	/* 1 + x is x + 1: the literal becomes the immediate operand */
+	if (isKint(e1) && !isKint(e2) && (opr == OPR_ADD || opr == OPR_MUL)) {
+		struct expdesc t = *e1;
+
+		*e1 = *e2;
+		*e2 = t;
+	}
 	if (isKint(e2)) {
 		int64_t v = e2->u.ival;
+		int64_t imm = opr == OPR_SUB && v != INT64_MIN ? -v : v;
 
-		if ((opr == OPR_ADD || opr == OPR_SUB) &&
-		    fits_sC(opr == OPR_SUB ? -v : v) &&
-		    v != INT64_MIN) {
+		if ((opr == OPR_ADD || (opr == OPR_SUB && v != INT64_MIN)) &&
+		    fits_sC(imm)) {
 			b = code_exp2anyreg(fs, e1);
 			code_freeexp(fs, e1);
-			finishbin(fs, e1, OP_ADDI, b,
-				  (int)((opr == OPR_SUB ? -v : v) + OFFSET_sC),
+			finishbin(fs, e1, OP_ADDI, b, (int)(imm + OFFSET_sC),
 				  line);
 			return;
 		}

@@ -307,6 +307,8 @@ int buf_reserve(struct ktap_session *S, struct kp_buf *b, size_t n)
 
 int buf_add(struct ktap_session *S, struct kp_buf *b, const char *s, size_t n)
 {
+	if (!n)		/* s may be NULL then: an empty buffer's bytes */
+		return 0;
 	if (buf_reserve(S, b, n))
 		return -1;
 	kp_memcpy(b->p + b->len, s, n);

@@ -209,7 +209,8 @@ static int less_slow(struct ktap_session *S, const struct kp_value *a,
 	return compare_error(S, a, b);
 }
 
-static int concat(struct ktap_session *S, struct kp_value *ra, int n)
+/* R[A] := R[A] .. ... .. R[A+n-1]; returns the length made, or -1. */
+static int64_t concat(struct ktap_session *S, struct kp_value *ra, int n)
 {
 	struct kp_buf *b = &S->tmp;
 	struct kp_str *s;
@@ -236,7 +237,7 @@ static int concat(struct ktap_session *S, struct kp_value *ra, int n)
 	if (!s)
 		return -1;
 	set_str(ra, s);
-	return 0;
+	return (int64_t)b->len;
 }
 
 /* `x += e`: a nil x starts from 0. */
@@ -409,6 +410,9 @@ static void locate_error(struct ktap_session *S, const struct kp_frame *f,
 	kp_error(S, "%s:%u: %s%s", S->mod->chunkname,
 		 at < p->ncode ? p->lines[at] : p->linedefined, msg, name);
 }
+
+/* Building a string costs one unit of the loop budget per this many bytes. */
+#define CONCAT_BYTES_PER_UNIT	64
 
 #define loop_error(S) \
 	kp_error(S, "loop execution count exceeds max limit (%llu)", \
@@ -750,7 +754,17 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			vmbreak;
 		}
 		vmcase(OP_CONCAT) {
-			protect(concat(S, ra, GETARG_B(i)));
+			int64_t len = concat(S, ra, GETARG_B(i));
+			uint64_t cost = (uint64_t)len / CONCAT_BYTES_PER_UNIT;
+
+			if (len < 0)
+				goto vm_error;
+			/* s = s .. x in a loop is quadratic: charge the bytes */
+			if (kp_unlikely(cost >= budget)) {
+				loop_error(S);
+				goto vm_error;
+			}
+			budget -= cost;
 			vmbreak;
 		}
 		vmcase(OP_INCR) {
