@@ -17,6 +17,9 @@ enum {
 	F_ZERO = 16,	/* 0 */
 };
 
+/* Widths and precisions are cut here: a line, not a memory exhaustion. */
+#define MAX_WIDTH	100000
+
 struct spec {
 	int flags;
 	int width;
@@ -145,25 +148,43 @@ static void parse_spec(const char **pp, const char *end, struct spec *sp,
 			break;
 	}
 	if (p < end && *p == '*') {
-		sp->width = star(ctx);
-		if (sp->width < 0) {
+		int w = star(ctx);
+
+		/* a negative width means '-', as in C */
+		if (w < 0) {
 			sp->flags |= F_LEFT;
-			sp->width = -sp->width;
+			w = w < -MAX_WIDTH ? MAX_WIDTH : -w;
 		}
+		sp->width = w > MAX_WIDTH ? MAX_WIDTH : w;
 		p++;
+	} else {
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (sp->width < MAX_WIDTH)
+				sp->width = sp->width * 10 + (*p - '0');
+			p++;
+		}
 	}
-	while (p < end && *p >= '0' && *p <= '9' && sp->width < 100000)
-		sp->width = sp->width * 10 + (*p++ - '0');
 	if (p < end && *p == '.') {
 		p++;
 		sp->prec = 0;
 		if (p < end && *p == '*') {
-			sp->prec = star(ctx);
+			int pr = star(ctx);
+
+			/* a negative precision is no precision */
+			sp->prec = pr < 0 ? -1 : pr > MAX_WIDTH ? MAX_WIDTH : pr;
 			p++;
+		} else {
+			while (p < end && *p >= '0' && *p <= '9') {
+				if (sp->prec < MAX_WIDTH)
+					sp->prec = sp->prec * 10 + (*p - '0');
+				p++;
+			}
 		}
-		while (p < end && *p >= '0' && *p <= '9' && sp->prec < 100000)
-			sp->prec = sp->prec * 10 + (*p++ - '0');
 	}
+	if (sp->width > MAX_WIDTH)
+		sp->width = MAX_WIDTH;
+	if (sp->prec > MAX_WIDTH)
+		sp->prec = MAX_WIDTH;
 	/* length modifiers mean nothing: every number is 64 bits */
 	while (p < end && (*p == 'l' || *p == 'h' || *p == 'z' || *p == 'j' ||
 			   *p == 't' || *p == 'q' || *p == 'L'))
