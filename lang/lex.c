@@ -379,9 +379,6 @@ static void read_name(struct lexer *ls, struct token *t)
 		if (strlen(lex_keywords[i]) == len &&
 		    !memcmp(lex_keywords[i], s, len)) {
 			t->type = FIRST_KEYWORD + i;
-			if (t->type == TK_AND || t->type == TK_OR ||
-			    t->type == TK_NOT)
-				t->str = lex_keywords[i];
 			return;
 		}
 	}

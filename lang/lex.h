@@ -48,7 +48,7 @@ struct lexer {
 	int line;
 	const char *linestart;
 	struct token t;		/* current token */
-	struct token ahead;	/* lookahead, type TK_EOF + 1 when empty */
+	struct token ahead;	/* lookahead, valid when has_ahead */
 	int has_ahead;
 	/* error exit */
 	jmp_buf *jb;
