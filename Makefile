@@ -22,7 +22,8 @@ LDFLAGS		?=
 
 # The runtime core: freestanding, shared by every host and the kernel.
 LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
-		   lib/hist.c lib/listing.c lib/load.c lib/names.c lib/out.c \
+		   lib/filter.c lib/hist.c lib/listing.c lib/load.c lib/match.c \
+		   lib/names.c lib/out.c \
 		   lib/session.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).

@@ -17,6 +17,7 @@
 #include "code.h"
 #include "../lib/builtins.h"
 #include "../lib/bytecode.h"
+#include "../lib/filter.h"
 
 #define MAX_DEPTH	200	/* nesting of the parser's own recursion */
 #define MULTRET		(-1)
@@ -1419,6 +1420,17 @@ static const char *trim(const char *s, size_t *len)
 	return s;
 }
 
+/* A filter the runtime could not parse is a compile error. */
+static void check_filter(struct compiler *C, const char *filter, int line)
+{
+	struct kp_filter *f = lex_alloc(C->ls, sizeof(*f));
+	char *copy = lex_strdup(C->ls, filter, strlen(filter));
+	char err[128];
+
+	if (filter_parse(copy, f, err, sizeof(err)))
+		lex_error_at(C->ls, line, 1, "invalid filter: %s", err);
+}
+
 /*
  * "sys:a, sys:b /filter/": EVENTDEFs split at commas outside parentheses
  * and quotes, and a filter that starts at a '/' after a blank (a '/' right
@@ -1473,6 +1485,7 @@ static void parse_probe_header(struct compiler *C, struct probe_b *p,
 		flen--;
 		f = trim(f, &flen);
 		p->filter = lex_strdup(C->ls, f, flen);
+		check_filter(C, p->filter, line);
 	}
 	for (i = 0; i < (size_t)p->nevents; i++) {
 		if (!strchr(p->events[i], ':'))

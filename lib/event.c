@@ -5,6 +5,7 @@
 #include "event.h"
 #include "opcodes.h"
 #include "str.h"
+#include "tab.h"
 
 static int no_event(struct ktap_session *S, const char *what)
 {
@@ -24,12 +25,55 @@ static int current_task(struct ktap_session *S, struct ktap_task *t,
 	return kp_error(S, "'%s' is not available in this host", what);
 }
 
+/* An array field: a table {1..n} of its elements. */
+static int array_value(struct ktap_session *S, const struct ktap_field *f,
+		       struct kp_value *res)
+{
+	const uint8_t *p = f->array;
+	struct kp_tab *t = tab_new(S, (uint32_t)f->len, 0);
+	size_t i;
+
+	if (!t)
+		return -1;
+	set_tab(res, t);
+	for (i = 0; i < f->len; i++, p += f->elem_size) {
+		int8_t s8;
+		int16_t s16;
+		int32_t s32;
+		int64_t v;
+
+		/* records are packed: elements need not be aligned */
+		switch (f->elem_size) {
+		case 1:
+			kp_memcpy(&s8, p, 1);
+			v = f->is_signed ? s8 : (uint8_t)s8;
+			break;
+		case 2:
+			kp_memcpy(&s16, p, 2);
+			v = f->is_signed ? s16 : (uint16_t)s16;
+			break;
+		case 4:
+			kp_memcpy(&s32, p, 4);
+			v = f->is_signed ? s32 : (uint32_t)s32;
+			break;
+		default:
+			kp_memcpy(&v, p, 8);
+			break;
+		}
+		set_num(&t->arr[i], v);
+	}
+	t->count = f->len;
+	return 0;
+}
+
 static int field_value(struct ktap_session *S, const struct ktap_field *f,
 		       struct kp_value *res)
 {
 	struct kp_str *s;
 
 	switch (f->type) {
+	case KTAP_FIELD_ARRAY:
+		return array_value(S, f, res);
 	case KTAP_FIELD_INT:
 		set_num(res, f->num);
 		return 0;
@@ -120,6 +164,27 @@ int ev_var(struct ktap_session *S, int which, struct kp_value *res)
 	}
 }
 
+/* "event 'sched:sched_switch' has no field 'x' (fields: prev_comm, ...)" */
+static int no_field(struct ktap_session *S, const struct ktap_event *ev,
+		    const char *name)
+{
+	struct kp_buf *b = &S->tmp;
+	const char *f;
+	int i;
+
+	b->len = 0;
+	for (i = 0; ev->ops->field_name && (f = ev->ops->field_name(ev, i));
+	     i++) {
+		if ((i && buf_add(S, b, ", ", 2)) ||
+		    buf_add(S, b, f, kp_strlen(f)))
+			return -1;
+	}
+	if (buf_add(S, b, "", 1))
+		return -1;
+	return kp_error(S, "event '%s' has no field '%s' (its fields: %s)",
+			ev->name, name, i ? b->p : "none");
+}
+
 int ev_field(struct ktap_session *S, const struct kp_str *name,
 	     struct kp_value *res)
 {
@@ -132,8 +197,7 @@ int ev_field(struct ktap_session *S, const struct kp_str *name,
 		return -1;
 	}
 	if (ev->ops->field_by_name(ev, name->data, &f))
-		return kp_error(S, "event '%s' has no field '%s'", ev->name,
-				name->data);
+		return no_field(S, ev, name->data);
 	return field_value(S, &f, res);
 }
 

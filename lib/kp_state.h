@@ -15,6 +15,7 @@ struct kp_module {
 	const char **gnames;
 	uint32_t nprobes;
 	struct ktap_probe *probes;
+	struct kp_filter **filters;	/* per probe, NULL without /filter/ */
 	uint32_t nspecs;
 	struct kp_lspec *specs;
 	struct kp_proto *main;
@@ -65,6 +66,7 @@ struct ktap_session {
 	struct kp_module *mod;
 	struct kp_value *globals;
 	struct kp_closure **handlers;	/* one per probe */
+	uint64_t *next_tick;		/* per probe: next boundary, 0 unset */
 
 	/* VM */
 	struct kp_value *stack;

@@ -9,6 +9,7 @@
  */
 #include "kp_state.h"
 #include "bytecode.h"
+#include "filter.h"
 #include "opcodes.h"
 #include "str.h"
 
@@ -241,6 +242,35 @@ static int rd_probe(struct reader *r, struct ktap_probe *pr)
 	return 0;
 }
 
+/* Probes with a /filter/ get it parsed once, here. */
+static int rd_filters(struct reader *r)
+{
+	struct kp_module *m = r->m;
+	char err[128];
+	uint32_t i;
+
+	m->filters = mod_alloc(r, (uint64_t)m->nprobes * sizeof(*m->filters));
+	if (!m->filters)
+		return -1;
+	for (i = 0; i < m->nprobes; i++) {
+		const char *text = m->probes[i].filter;
+		size_t len = kp_strlen(text);
+		char *copy;
+
+		if (!len)
+			continue;
+		copy = mod_alloc(r, len + 1);
+		m->filters[i] = mod_alloc(r, sizeof(struct kp_filter));
+		if (!copy || !m->filters[i])
+			return -1;
+		kp_memcpy(copy, text, len);
+		if (filter_parse(copy, m->filters[i], err, sizeof(err)))
+			return kp_error(r->S, "invalid bytecode: filter of probe %u: %s",
+					i, err);
+	}
+	return 0;
+}
+
 /* Every prototype in one array, in file order: the collector walks it. */
 static void list_protos(struct kp_module *m, struct kp_proto *p, uint32_t *n)
 {
@@ -300,7 +330,7 @@ static int rd_module(struct reader *r)
 		if (rd_probe(r, &m->probes[i]))
 			return -1;
 	}
-	if (rd_proto(r, &m->main))
+	if (rd_filters(r) || rd_proto(r, &m->main))
 		return -1;
 	if (r->p != r->end)
 		return kp_error(r->S, "invalid bytecode: %zu bytes of garbage after the end",

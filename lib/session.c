@@ -9,6 +9,7 @@
  */
 #include "kp_state.h"
 #include "builtins.h"
+#include "filter.h"
 #include "fmt.h"
 #include "str.h"
 #include "tab.h"
@@ -70,6 +71,8 @@ void ktap_session_free(struct ktap_session *S)
 		kp_free(S, S->globals, S->mod->nglobals * sizeof(*S->globals));
 	if (S->handlers)
 		kp_free(S, S->handlers, S->mod->nprobes * sizeof(*S->handlers));
+	if (S->next_tick)
+		kp_free(S, S->next_tick, S->mod->nprobes * sizeof(*S->next_tick));
 	bc_unload(S);
 	buf_free(S, &S->out);
 	buf_free(S, &S->tmp);
@@ -128,12 +131,16 @@ static int bind_globals(struct ktap_session *S, int argc,
 
 	S->globals = kp_malloc(S, m->nglobals * sizeof(*S->globals));
 	S->handlers = kp_malloc(S, m->nprobes * sizeof(*S->handlers));
-	if ((!S->globals && m->nglobals) || (!S->handlers && m->nprobes))
+	S->next_tick = kp_malloc(S, m->nprobes * sizeof(*S->next_tick));
+	if ((!S->globals && m->nglobals) ||
+	    ((!S->handlers || !S->next_tick) && m->nprobes))
 		return -1;
 	for (i = 0; i < m->nglobals; i++)
 		set_nil(&S->globals[i]);
-	for (i = 0; i < m->nprobes; i++)
+	for (i = 0; i < m->nprobes; i++) {
 		S->handlers[i] = NULL;
+		S->next_tick[i] = 0;
+	}
 	if (lib_bind_globals(S))
 		return -1;
 	for (i = 0; i < m->nglobals; i++) {
@@ -231,8 +238,40 @@ int ktap_session_fire(struct ktap_session *S, uint32_t index,
 	if (!S->mod || index >= S->mod->nprobes || !S->handlers[index] ||
 	    S->exited)
 		return 0;
+	if (ev && S->mod->filters[index] &&
+	    !filter_eval(S->mod->filters[index], ev))
+		return 0;
 	set_func(&fn, S->handlers[index]);
 	return invoke(S, &fn, ev, S->mod->probes[index].legacy && ev);
+}
+
+/* Boundaries fired at once after a gap; the rest of a long gap is skipped. */
+#define MAX_TICKS_AT_ONCE	1000000
+
+int ktap_session_time(struct ktap_session *S, uint64_t now)
+{
+	uint32_t i;
+
+	for (i = 0; S->mod && i < S->mod->nprobes && !S->exited; i++) {
+		uint64_t period = S->mod->probes[i].period_ns;
+		uint64_t *next = &S->next_tick[i];
+		uint64_t n = 0;
+
+		if (S->mod->probes[i].kind != KTAP_PROBE_TICK)
+			continue;
+		if (!*next) {
+			*next = (now / period + 1) * period;
+			continue;
+		}
+		if (now >= *next && (now - *next) / period >= MAX_TICKS_AT_ONCE)
+			*next = (now / period) * period;
+		while (now >= *next && !S->exited && n++ < MAX_TICKS_AT_ONCE) {
+			*next += period;
+			if (ktap_session_fire(S, i, NULL))
+				return -1;
+		}
+	}
+	return 0;
 }
 
 int ktap_session_end(struct ktap_session *S)

@@ -111,13 +111,17 @@ enum ktap_field_type {
 	KTAP_FIELD_NONE = 0,	/* no such field */
 	KTAP_FIELD_INT,
 	KTAP_FIELD_STRING,
+	KTAP_FIELD_ARRAY,	/* of integers: becomes a table {1..n} */
 };
 
 struct ktap_field {
 	enum ktap_field_type type;
 	int64_t num;
 	const char *str;	/* KTAP_FIELD_STRING: not necessarily NUL-ended */
-	size_t len;
+	size_t len;		/* STRING: bytes; ARRAY: elements */
+	const void *array;	/* ARRAY: elements in host byte order */
+	uint8_t elem_size;	/* ARRAY: 1, 2, 4 or 8 */
+	uint8_t is_signed;	/* ARRAY */
 };
 
 struct ktap_event;
@@ -130,8 +134,14 @@ struct ktap_event_ops {
 	/* Field named @name; returns 0, or -1 if the event has no such field. */
 	int (*field_by_name)(const struct ktap_event *ev, const char *name,
 			     struct ktap_field *out);
-	/* The event printed as ftrace prints it; returns its length or -1. */
+	/*
+	 * The event printed as ftrace prints it (its info part, as in
+	 * trace-cmd report); returns the full length (which may exceed @size,
+	 * as snprintf does) or -1.
+	 */
 	int (*format)(const struct ktap_event *ev, char *buf, size_t size);
+	/* Name of positional field @index, NULL past the last (messages). */
+	const char *(*field_name)(const struct ktap_event *ev, int index);
 };
 
 /* One event handed to ktap_session_fire(). */
@@ -204,11 +214,29 @@ KTAP_API int ktap_session_run(struct ktap_session *s);
 
 /*
  * Run the handler of probe @index for event @ev (NULL for timers).
- * Returns 0, or -1 on a runtime error.  A probe whose handler was never
- * bound (its declaration did not run) is ignored.
+ * A probe with a /filter/ first evaluates it on @ev's fields (the kernel's
+ * event-filter syntax); an event it rejects runs nothing.  Returns 0, or
+ * -1 on a runtime error.  A probe whose handler was never bound (its
+ * declaration did not run) is ignored.
  */
 KTAP_API int ktap_session_fire(struct ktap_session *s, uint32_t index,
 		      const struct ktap_event *ev);
+
+/*
+ * Whether probe @p declares event @system:@name (tracepoint id @id, or -1):
+ * its EVENTDEFs are "sys:event" globs ('*', '?'), "id:N" for kdebug.
+ * trace_by_id, and only the part before a blank counts (fetchargs).
+ */
+KTAP_API int ktap_probe_match(const struct ktap_probe *p, const char *system,
+			      const char *name, int id);
+
+/*
+ * The recording's clock has reached @now (ns): fire every tick probe whose
+ * period boundary (a multiple of its period) was crossed since the
+ * previous call, once per boundary.  Offline hosts call it before each
+ * event, so ticks follow event time and repeat identically.
+ */
+KTAP_API int ktap_session_time(struct ktap_session *s, uint64_t now);
 
 /* Run every trace_end handler once, in declaration order. */
 KTAP_API int ktap_session_end(struct ktap_session *s);
