@@ -46,15 +46,15 @@ static int array_value(struct ktap_session *S, const struct ktap_field *f,
 		switch (f->elem_size) {
 		case 1:
 			kp_memcpy(&s8, p, 1);
-			v = f->is_signed ? s8 : (uint8_t)s8;
+			v = f->is_signed ? (int64_t)s8 : (int64_t)(uint8_t)s8;
 			break;
 		case 2:
 			kp_memcpy(&s16, p, 2);
-			v = f->is_signed ? s16 : (uint16_t)s16;
+			v = f->is_signed ? (int64_t)s16 : (int64_t)(uint16_t)s16;
 			break;
 		case 4:
 			kp_memcpy(&s32, p, 4);
-			v = f->is_signed ? s32 : (uint32_t)s32;
+			v = f->is_signed ? (int64_t)s32 : (int64_t)(uint32_t)s32;
 			break;
 		default:
 			kp_memcpy(&v, p, 8);
