@@ -28,7 +28,11 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/platform.c
+CMD_SRCS	:= cmd/ktap.c cmd/platform.c cmd/tracedat.c traceevent/tep_view.c
+
+# libtraceevent and libtracecmd, for trace.dat (cmd/tracedat.c)
+TRACE_CFLAGS	:= $(shell pkg-config --cflags libtracecmd libtraceevent)
+TRACE_LIBS	:= $(shell pkg-config --libs libtracecmd libtraceevent)
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(O)/%.o) $(LANG_SRCS:%.c=$(O)/%.o)
 CMD_OBJS	:= $(CMD_SRCS:%.c=$(O)/%.o)
@@ -43,6 +47,8 @@ $(O)/%.o: %.c
 # Keep one dispatch jump per instruction in the interpreter: merging them
 # (cross-jumping) defeats the branch predictor.
 CFLAGS_vm	:= -fno-gcse -fno-crossjumping
+CFLAGS_tracedat	:= $(TRACE_CFLAGS)
+CFLAGS_tep_view	:= $(TRACE_CFLAGS)
 
 $(O)/libktap.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -51,7 +57,7 @@ $(O)/libktap.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libktap.so.0 $(LDFLAGS) -o $@ $^
 
 $(O)/ktap: $(CMD_OBJS) $(O)/libktap.a
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(TRACE_LIBS)
 
 -include $(DEPS)
 

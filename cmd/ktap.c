@@ -16,6 +16,7 @@
 #include <ktap/ktap.h>
 
 #include "platform.h"
+#include "tracedat.h"
 
 #define EXIT_SCRIPT_ERROR	1
 #define EXIT_USAGE		2
@@ -26,6 +27,7 @@ struct options {
 	const char *oneliner;		/* -e */
 	const char *compile_to;		/* -c */
 	const char *output;		/* -o */
+	const char *input;		/* -i */
 	int listing;			/* -b */
 	int json;			/* -f json */
 	int quiet;			/* -q */
@@ -40,6 +42,7 @@ static const char usage_text[] =
 "       ktap [options] script.kpc [args...]     (compiled bytecode)\n"
 "\n"
 "  -e SCRIPT       run SCRIPT given on the command line\n"
+"  -i TRACE.DAT    run the probes over a trace-cmd recording\n"
 "  -c FILE         compile only: write bytecode to FILE\n"
 "  -b              print a listing of the bytecode instead of running it\n"
 "  -f text|json    output format (json: one object per print/printf/histogram)\n"
@@ -160,7 +163,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	uint64_t v;
 
 	/* '+': options end at the script, the rest are its arguments */
-	while ((c = getopt_long(argc, argv, "+e:c:bf:o:dqvp:C:TVh", longopts,
+	while ((c = getopt_long(argc, argv, "+e:c:bf:i:o:dqvp:C:TVh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -181,6 +184,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'o':
 			o->output = optarg;
+			break;
+		case 'i':
+			o->input = optarg;
 			break;
 		case 'd':
 			o->dry_run = 1;
@@ -291,13 +297,30 @@ static int run(struct ktap_session *s, const struct options *o,
 		report(s, out);
 		return EXIT_SCRIPT_ERROR;
 	}
-	if (!ktap_session_exited(s, NULL) && has_event_probes(s) && !o->quiet)
+	if (o->input && !ktap_session_exited(s, NULL)) {
+		char err[512];
+		int r = tracedat_run(s, o->input, err, sizeof(err));
+
+		if (r == -1) {
+			report(s, out);
+			status = EXIT_SCRIPT_ERROR;
+		} else if (r == -2) {
+			fflush(out);
+			fprintf(stderr, "ktap: %s\n", err);
+			status = EXIT_SCRIPT_ERROR;
+		}
+	} else if (!ktap_session_exited(s, NULL) && has_event_probes(s) &&
+		   !o->quiet) {
 		fprintf(stderr, "ktap: %s: no event source is attached: probes do not fire, running trace_end\n",
 			name);
+	}
+	/* what was collected is printed even after a damaged recording */
 	if (ktap_session_end(s)) {
 		report(s, out);
 		return EXIT_SCRIPT_ERROR;
 	}
+	if (status)
+		return status;
 	ktap_session_exited(s, &status);
 	return status;
 }

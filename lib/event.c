@@ -136,8 +136,11 @@ int ev_var(struct ktap_session *S, int which, struct kp_value *res)
 	case EV_EXECNAME:
 		if (current_task(S, &t, kp_evvar_names[which]))
 			return -1;
-		if (which == EV_EXECNAME)
-			return str_result(S, t.comm, kp_strlen(t.comm), res);
+		if (which == EV_EXECNAME) {
+			const char *c = S->ev ? ktap_event_comm(S->ev) : t.comm;
+
+			return str_result(S, c, kp_strlen(c), res);
+		}
 		set_num(res, which == EV_CPU ? t.cpu : which == EV_PID ? t.pid :
 			     which == EV_TID ? t.tid : t.uid);
 		return 0;

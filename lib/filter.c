@@ -244,10 +244,10 @@ static int get_field(const struct ktap_event *ev, const char *name,
 		f->num = ev->task.cpu;
 		return 0;
 	}
-	if ((streq(name, "COMM") || streq(name, "comm")) && ev->task.comm) {
+	if (streq(name, "COMM") || streq(name, "comm")) {
 		f->type = KTAP_FIELD_STRING;
-		f->str = ev->task.comm;
-		f->len = kp_strlen(ev->task.comm);
+		f->str = ktap_event_comm(ev);
+		f->len = kp_strlen(f->str);
 		return 0;
 	}
 	return -1;

@@ -142,6 +142,11 @@ struct ktap_event_ops {
 	int (*format)(const struct ktap_event *ev, char *buf, size_t size);
 	/* Name of positional field @index, NULL past the last (messages). */
 	const char *(*field_name)(const struct ktap_event *ev, int index);
+	/*
+	 * Optional: the task's command name when task.comm is NULL, for
+	 * hosts where looking it up costs (asked only when a script does).
+	 */
+	const char *(*comm)(const struct ktap_event *ev);
 };
 
 /* One event handed to ktap_session_fire(). */
@@ -150,8 +155,18 @@ struct ktap_event {
 	void *data;		/* host's own record */
 	const char *name;	/* "sys:event" */
 	uint64_t timestamp;	/* ns, trace clock */
-	struct ktap_task task;
+	struct ktap_task task;	/* comm may be NULL: see ops->comm */
 };
+
+/* The command name of @ev's task: task.comm, else ops->comm(), or "". */
+static inline const char *ktap_event_comm(const struct ktap_event *ev)
+{
+	const char *c = ev->task.comm;
+
+	if (!c && ev->ops->comm)
+		c = ev->ops->comm(ev);
+	return c ? c : "";
+}
 
 /* ---------------------------------------------------------------- probes */
 

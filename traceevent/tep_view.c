@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tep_view.c - records of libtraceevent as ktap events.
+ *
+ * Per event type (looked up by id, built on first sight): its "sys:event"
+ * name, its fields in format order (argN), and the probes that declare it.
+ * Per record: a struct ktap_event whose callbacks read fields from the
+ * record on demand, so an event pays only for what its handler uses.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tep_view.h"
+
+struct evtype {
+	struct tep_event *event;
+	char *name;			/* "sys:event" */
+	struct tep_format_field **fields;	/* non-common, format order */
+	int nfields;
+	struct tep_format_field *pid_field;
+	uint32_t *probes;		/* matching probe indexes */
+	uint32_t nprobes;
+	tep_event_handler_func format;	/* see tep_view_set_format */
+	void *format_ctx;
+	int has_format;
+};
+
+struct tep_view {
+	struct tep_handle *tep;
+	struct ktap_session *s;
+	struct evtype **types;		/* by event id */
+	int ntypes;
+	struct trace_seq seq;
+	void *scratch;			/* arrays converted to host order */
+	size_t scratch_size;
+};
+
+/* What ev->data points to while a record is being handled. */
+struct current {
+	struct tep_view *v;
+	struct evtype *t;
+	struct tep_record *rec;
+};
+
+struct tep_view *tep_view_new(struct tep_handle *tep, struct ktap_session *s)
+{
+	struct tep_view *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->tep = tep;
+	v->s = s;
+	trace_seq_init(&v->seq);
+	return v;
+}
+
+void tep_view_free(struct tep_view *v)
+{
+	int i;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->ntypes; i++) {
+		struct evtype *t = v->types[i];
+
+		if (!t)
+			continue;
+		free(t->name);
+		free(t->fields);
+		free(t->probes);
+		free(t);
+	}
+	free(v->types);
+	free(v->scratch);
+	trace_seq_destroy(&v->seq);
+	free(v);
+}
+
+static struct evtype *build_type(struct tep_view *v, struct tep_event *event)
+{
+	struct evtype *t = calloc(1, sizeof(*t));
+	uint32_t i, n = ktap_session_probe_count(v->s);
+
+	if (!t)
+		return NULL;
+	t->event = event;
+	t->name = malloc(strlen(event->system) + strlen(event->name) + 2);
+	t->probes = calloc(n ? n : 1, sizeof(*t->probes));
+	t->fields = tep_event_fields(event);
+	if (!t->name || !t->probes) {
+		free(t->name);
+		free(t->probes);
+		free(t->fields);
+		free(t);
+		return NULL;
+	}
+	sprintf(t->name, "%s:%s", event->system, event->name);
+	while (t->fields && t->fields[t->nfields])
+		t->nfields++;
+	t->pid_field = tep_find_common_field(event, "common_pid");
+	for (i = 0; i < n; i++) {
+		if (ktap_probe_match(ktap_session_probe(v->s, i), event->system,
+				     event->name, event->id))
+			t->probes[t->nprobes++] = i;
+	}
+	return t;
+}
+
+static struct evtype *get_type(struct tep_view *v, struct tep_event *event)
+{
+	int id = event->id;
+
+	if (id < 0)
+		return NULL;
+	if (id >= v->ntypes) {
+		int n = id + 64;
+		struct evtype **nt = realloc(v->types, n * sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		memset(nt + v->ntypes, 0, (n - v->ntypes) * sizeof(*nt));
+		v->types = nt;
+		v->ntypes = n;
+	}
+	if (!v->types[id])
+		v->types[id] = build_type(v, event);
+	return v->types[id];
+}
+
+int tep_view_wanted(struct tep_view *v, struct tep_event *event)
+{
+	struct evtype *t = get_type(v, event);
+
+	return t && t->nprobes;
+}
+
+void tep_view_set_format(struct tep_view *v, struct tep_event *event,
+			 tep_event_handler_func handler, void *context)
+{
+	struct evtype *t = get_type(v, event);
+
+	if (!t)
+		return;
+	t->format = handler;
+	t->format_ctx = context;
+	t->has_format = 1;
+}
+
+/* ------------------------------------------------------------ fields */
+
+static int scratch(struct tep_view *v, size_t size)
+{
+	void *p;
+
+	if (size <= v->scratch_size)
+		return 0;
+	p = realloc(v->scratch, size);
+	if (!p)
+		return -1;
+	v->scratch = p;
+	v->scratch_size = size;
+	return 0;
+}
+
+/* Where a field's bytes are in @rec, and how many; -1 if outside it. */
+static int field_bytes(struct tep_view *v, struct tep_record *rec,
+		       struct tep_format_field *f, const char **p,
+		       size_t *len)
+{
+	unsigned int off = (unsigned int)f->offset, n = (unsigned int)f->size;
+
+	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+		unsigned long long loc;
+
+		if (off + n > (unsigned int)rec->size)
+			return -1;
+		loc = tep_read_number(v->tep, (char *)rec->data + off, n);
+		/* __rel_loc counts from the end of the field */
+		off = (loc & 0xffff) +
+		      (f->flags & TEP_FIELD_IS_RELATIVE ? off + n : 0);
+		n = (unsigned int)(loc >> 16);
+	}
+	if ((unsigned long)off + n > (unsigned long)rec->size)
+		return -1;
+	*p = (const char *)rec->data + off;
+	*len = n;
+	return 0;
+}
+
+static int read_field(struct tep_view *v, struct tep_record *rec,
+		      struct tep_format_field *f, struct ktap_field *out)
+{
+	const char *p;
+	size_t len, i;
+
+	memset(out, 0, sizeof(*out));
+	if (field_bytes(v, rec, f, &p, &len))
+		return -1;
+	if (f->flags & TEP_FIELD_IS_STRING) {
+		out->type = KTAP_FIELD_STRING;
+		out->str = p;
+		out->len = strnlen(p, len);
+		return 0;
+	}
+	if (f->flags & TEP_FIELD_IS_ARRAY) {
+		unsigned int es = f->elementsize;
+		char *dst;
+
+		if (es != 1 && es != 2 && es != 4 && es != 8)
+			return -1;
+		if (scratch(v, len ? len : 1))
+			return -1;
+		dst = v->scratch;
+		/* in the recording's byte order: convert each element */
+		for (i = 0; i + es <= len; i += es) {
+			unsigned long long e = tep_read_number(v->tep, p + i, es);
+
+			switch (es) {
+			case 1: dst[i] = (char)e; break;
+			case 2: *(uint16_t *)(dst + i) = (uint16_t)e; break;
+			case 4: *(uint32_t *)(dst + i) = (uint32_t)e; break;
+			default: *(uint64_t *)(dst + i) = e; break;
+			}
+		}
+		out->type = KTAP_FIELD_ARRAY;
+		out->array = dst;
+		out->len = len / es;
+		out->elem_size = (uint8_t)es;
+		out->is_signed = !!(f->flags & TEP_FIELD_IS_SIGNED);
+		return 0;
+	}
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return -1;
+	{
+		unsigned long long n = tep_read_number(v->tep, p, (int)len);
+
+		/* sign-extend the narrow signed fields */
+		if ((f->flags & TEP_FIELD_IS_SIGNED) && len < 8 &&
+		    (n & (1ULL << (len * 8 - 1))))
+			n |= ~0ULL << (len * 8);
+		out->type = KTAP_FIELD_INT;
+		out->num = (int64_t)n;
+	}
+	return 0;
+}
+
+static int ev_field(const struct ktap_event *ev, int index,
+		    struct ktap_field *out)
+{
+	const struct current *c = ev->data;
+
+	if (index < 0 || index >= c->t->nfields)
+		return -1;
+	return read_field(c->v, c->rec, c->t->fields[index], out);
+}
+
+static int ev_field_by_name(const struct ktap_event *ev, const char *name,
+			    struct ktap_field *out)
+{
+	const struct current *c = ev->data;
+	struct tep_format_field *f = tep_find_any_field(c->t->event, name);
+
+	if (!f)
+		return -1;
+	return read_field(c->v, c->rec, f, out);
+}
+
+static const char *ev_field_name(const struct ktap_event *ev, int index)
+{
+	const struct current *c = ev->data;
+
+	return index >= 0 && index < c->t->nfields ?
+	       c->t->fields[index]->name : NULL;
+}
+
+static int ev_format(const struct ktap_event *ev, char *buf, size_t size)
+{
+	const struct current *c = ev->data;
+	struct trace_seq *s = &c->v->seq;
+	struct tep_event *event = c->t->event;
+
+	trace_seq_reset(s);
+	if (c->t->has_format && c->t->format) {
+		c->t->format(s, c->rec, event, c->t->format_ctx);
+	} else if (c->t->has_format) {
+		/* the print format, not the handler that replaced it */
+		tep_event_handler_func h = event->handler;
+
+		event->handler = NULL;
+		tep_print_event(c->v->tep, s, c->rec, "%s", TEP_PRINT_INFO);
+		event->handler = h;
+	} else {
+		tep_print_event(c->v->tep, s, c->rec, "%s", TEP_PRINT_INFO);
+	}
+	trace_seq_terminate(s);
+	if (s->state != TRACE_SEQ__GOOD)
+		return -1;
+	snprintf(buf, size, "%s", s->buffer);
+	return (int)s->len;
+}
+
+static const char *ev_comm(const struct ktap_event *ev)
+{
+	const struct current *c = ev->data;
+
+	return tep_data_comm_from_pid(c->v->tep, ev->task.pid);
+}
+
+static const struct ktap_event_ops tep_event_ops = {
+	.field = ev_field,
+	.field_by_name = ev_field_by_name,
+	.format = ev_format,
+	.field_name = ev_field_name,
+	.comm = ev_comm,
+};
+
+int tep_view_fire(struct tep_view *v, struct tep_record *rec)
+{
+	struct tep_event *event;
+	struct current c = { .v = v, .rec = rec };
+	struct ktap_event ev;
+	unsigned long long pid = 0;
+	uint32_t i;
+
+	if (ktap_session_time(v->s, rec->ts))
+		return -1;
+	event = tep_find_event(v->tep, tep_data_type(v->tep, rec));
+	if (!event)
+		return 0;
+	c.t = get_type(v, event);
+	if (!c.t || !c.t->nprobes)
+		return 0;
+	if (c.t->pid_field)
+		tep_read_number_field(c.t->pid_field, rec->data, &pid);
+	memset(&ev, 0, sizeof(ev));
+	ev.ops = &tep_event_ops;
+	ev.data = &c;
+	ev.name = c.t->name;
+	ev.timestamp = rec->ts;
+	ev.task.cpu = rec->cpu;
+	ev.task.pid = (int)pid;
+	ev.task.tid = (int)pid;
+	ev.task.uid = -1;
+	for (i = 0; i < c.t->nprobes; i++) {
+		if (ktap_session_fire(v->s, c.t->probes[i], &ev))
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tep_view.h - the ktap event view over libtraceevent records.
+ *
+ * Shared by every host that reads events through libtraceevent: `ktap -i
+ * trace.dat`, the trace-cmd plugin and the KernelShark plugin.  It maps
+ * each event type once to the probes of a session that declare it, and
+ * hands each record to the session as a struct ktap_event whose fields
+ * are read straight from the record.
+ */
+#ifndef KTAP_TEP_VIEW_H
+#define KTAP_TEP_VIEW_H
+
+#include <event-parse.h>
+#include <ktap/ktap.h>
+
+struct tep_view;
+
+/* A view of the events of @tep for session @s; NULL if out of memory. */
+struct tep_view *tep_view_new(struct tep_handle *tep, struct ktap_session *s);
+void tep_view_free(struct tep_view *v);
+
+/* Whether some probe of the session declares @event. */
+int tep_view_wanted(struct tep_view *v, struct tep_event *event);
+
+/*
+ * Format @event's records with @handler (the handler it had before a
+ * plugin replaced it) when a script asks for argstr; NULL: the event's
+ * own print format.
+ */
+void tep_view_set_format(struct tep_view *v, struct tep_event *event,
+			 tep_event_handler_func handler, void *context);
+
+/*
+ * Advance the session's clock to @rec and run every probe declaring
+ * @rec's event.  Returns 0, or -1 with the reason in ktap_session_error().
+ */
+int tep_view_fire(struct tep_view *v, struct tep_record *rec);
+
+#endif /* KTAP_TEP_VIEW_H */
