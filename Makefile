@@ -28,7 +28,8 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/platform.c cmd/tracedat.c traceevent/tep_view.c
+CMD_SRCS	:= cmd/ktap.c cmd/tracedat.c host/platform.c host/script.c \
+		   host/tep_view.c
 
 # libtraceevent and libtracecmd, for trace.dat (cmd/tracedat.c)
 TRACE_CFLAGS	:= $(shell pkg-config --cflags libtracecmd libtraceevent)

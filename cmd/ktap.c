@@ -15,13 +15,12 @@
 
 #include <ktap/ktap.h>
 
-#include "platform.h"
+#include "../host/platform.h"
+#include "../host/script.h"
 #include "tracedat.h"
 
 #define EXIT_SCRIPT_ERROR	1
 #define EXIT_USAGE		2
-
-#define BC_MAGIC	"\033ktp"
 
 struct options {
 	const char *oneliner;		/* -e */
@@ -71,48 +70,6 @@ static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\n(see 'ktap -h')\n", stderr);
 	exit(EXIT_USAGE);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t got;
-
-		if (n + 65536 + 1 > cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536 * 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				errno = ENOMEM;
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	if (f != stdin)
-		fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
 }
 
 static uint64_t parse_size(const char *s, const char *opt)
@@ -350,7 +307,7 @@ int main(int argc, char **argv)
 		if (first >= argc)
 			usage_error("no script given");
 		name = argv[first];
-		file = read_file(name, &srclen);
+		file = host_read_file(name, &srclen);
 		if (!file) {
 			fprintf(stderr, "ktap: cannot read %s: %s\n", name,
 				strerror(errno));
@@ -359,7 +316,7 @@ int main(int argc, char **argv)
 		src = file;
 		nargs = argc - first;
 	}
-	if (!o.oneliner && srclen >= 4 && !memcmp(src, BC_MAGIC, 4)) {
+	if (!o.oneliner && srclen >= 4 && !memcmp(src, HOST_BC_MAGIC, HOST_BC_MAGIC_LEN)) {
 		if (o.compile_to)
 			usage_error("%s is bytecode already", name);
 		bc = (void *)src;

@@ -13,7 +13,7 @@
 #include <trace-cmd.h>
 
 #include "tracedat.h"
-#include "../traceevent/tep_view.h"
+#include "../host/tep_view.h"
 
 struct reader {
 	struct ktap_session *s;
@@ -28,7 +28,7 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec,
 
 	(void)h;
 	(void)cpu;
-	if (tep_view_fire(r->view, rec)) {
+	if (ktap_session_time(r->s, rec->ts) || tep_view_fire(r->view, rec)) {
 		r->failed = 1;
 		return 1;
 	}

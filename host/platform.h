@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * platform.h - the ktap runtime's platform in userspace: malloc, an output
- * stream, clock_gettime, uname and the process as "current task".
+ * stream, clock_gettime, uname and the process as "current task".  Every
+ * userspace host uses it: the command and the plugins.
  */
 #ifndef KTAP_CMD_PLATFORM_H
 #define KTAP_CMD_PLATFORM_H
@@ -12,6 +13,9 @@
 
 struct user_platform {
 	FILE *out;
+	/* when set, output goes here instead of @out */
+	void (*sink)(void *arg, const char *buf, size_t len);
+	void *sink_arg;
 	struct ktap_platform pf;
 	char machine[65];
 	char release[65];

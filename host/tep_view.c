@@ -21,9 +21,6 @@ struct evtype {
 	struct tep_format_field *pid_field;
 	uint32_t *probes;		/* matching probe indexes */
 	uint32_t nprobes;
-	tep_event_handler_func format;	/* see tep_view_set_format */
-	void *format_ctx;
-	int has_format;
 };
 
 struct tep_view {
@@ -133,18 +130,6 @@ int tep_view_wanted(struct tep_view *v, struct tep_event *event)
 	struct evtype *t = get_type(v, event);
 
 	return t && t->nprobes;
-}
-
-void tep_view_set_format(struct tep_view *v, struct tep_event *event,
-			 tep_event_handler_func handler, void *context)
-{
-	struct evtype *t = get_type(v, event);
-
-	if (!t)
-		return;
-	t->format = handler;
-	t->format_ctx = context;
-	t->has_format = 1;
 }
 
 /* ------------------------------------------------------------ fields */
@@ -274,25 +259,22 @@ static const char *ev_field_name(const struct ktap_event *ev, int index)
 	       c->t->fields[index]->name : NULL;
 }
 
+/*
+ * argstr is the event's own print format, as the kernel's trace file shows
+ * it -- not the text a trace-cmd plugin may put there -- so every host
+ * gives the same string.
+ */
 static int ev_format(const struct ktap_event *ev, char *buf, size_t size)
 {
 	const struct current *c = ev->data;
 	struct trace_seq *s = &c->v->seq;
 	struct tep_event *event = c->t->event;
+	tep_event_handler_func h = event->handler;
 
 	trace_seq_reset(s);
-	if (c->t->has_format && c->t->format) {
-		c->t->format(s, c->rec, event, c->t->format_ctx);
-	} else if (c->t->has_format) {
-		/* the print format, not the handler that replaced it */
-		tep_event_handler_func h = event->handler;
-
-		event->handler = NULL;
-		tep_print_event(c->v->tep, s, c->rec, "%s", TEP_PRINT_INFO);
-		event->handler = h;
-	} else {
-		tep_print_event(c->v->tep, s, c->rec, "%s", TEP_PRINT_INFO);
-	}
+	event->handler = NULL;
+	tep_print_event(c->v->tep, s, c->rec, "%s", TEP_PRINT_INFO);
+	event->handler = h;
 	trace_seq_terminate(s);
 	if (s->state != TRACE_SEQ__GOOD)
 		return -1;
@@ -323,8 +305,6 @@ int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 	unsigned long long pid = 0;
 	uint32_t i;
 
-	if (ktap_session_time(v->s, rec->ts))
-		return -1;
 	event = tep_find_event(v->tep, tep_data_type(v->tep, rec));
 	if (!event)
 		return 0;

@@ -24,16 +24,9 @@ void tep_view_free(struct tep_view *v);
 int tep_view_wanted(struct tep_view *v, struct tep_event *event);
 
 /*
- * Format @event's records with @handler (the handler it had before a
- * plugin replaced it) when a script asks for argstr; NULL: the event's
- * own print format.
- */
-void tep_view_set_format(struct tep_view *v, struct tep_event *event,
-			 tep_event_handler_func handler, void *context);
-
-/*
- * Advance the session's clock to @rec and run every probe declaring
- * @rec's event.  Returns 0, or -1 with the reason in ktap_session_error().
+ * Run every probe declaring @rec's event (the host advances the session's
+ * clock first: ktap_session_time).  Returns 0, or -1 with the reason in
+ * ktap_session_error().
  */
 int tep_view_fire(struct tep_view *v, struct tep_record *rec);
 

@@ -36,7 +36,10 @@ static void up_write(void *ctx, const char *buf, size_t len)
 {
 	struct user_platform *up = ctx;
 
-	fwrite(buf, 1, len, up->out);
+	if (up->sink)
+		up->sink(up->sink_arg, buf, len);
+	else
+		fwrite(buf, 1, len, up->out);
 }
 
 static uint64_t up_realtime_ns(void *ctx)
