@@ -37,9 +37,16 @@ TRACE_LIBS	:= $(shell pkg-config --libs libtracecmd libtraceevent)
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(O)/%.o) $(LANG_SRCS:%.c=$(O)/%.o)
 CMD_OBJS	:= $(CMD_SRCS:%.c=$(O)/%.o)
-DEPS		:= $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+DEPS		:= $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(PLUGIN_OBJS:.o=.d)
 
-all: $(O)/ktap $(O)/libktap.a $(O)/libktap.so
+PLUGIN_SRCS	:= plugins/trace-cmd/plugin_ktap.c host/platform.c \
+		   host/script.c host/tep_view.c
+PLUGIN_OBJS	:= $(PLUGIN_SRCS:%.c=$(O)/%.o)
+TEP_PLUGIN	:= $(O)/plugins/trace-cmd/plugin_ktap.so
+# where libtraceevent looks for plugins (trace-cmd list -P)
+TEP_PLUGIN_DIR	?= $(shell pkg-config --variable=libdir libtraceevent)/traceevent/plugins
+
+all: $(O)/ktap $(O)/libktap.a $(O)/libktap.so $(TEP_PLUGIN)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -50,6 +57,7 @@ $(O)/%.o: %.c
 CFLAGS_vm	:= -fno-gcse -fno-crossjumping
 CFLAGS_tracedat	:= $(TRACE_CFLAGS)
 CFLAGS_tep_view	:= $(TRACE_CFLAGS)
+CFLAGS_plugin_ktap := $(TRACE_CFLAGS) $(shell pkg-config --cflags libtracefs)
 
 $(O)/libktap.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
@@ -59,6 +67,10 @@ $(O)/libktap.so: $(LIB_OBJS)
 
 $(O)/ktap: $(CMD_OBJS) $(O)/libktap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(TRACE_LIBS)
+
+# the plugin carries its own copy of the runtime: nothing to install beside it
+$(TEP_PLUGIN): $(PLUGIN_OBJS) $(LIB_OBJS)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(TRACE_LIBS) $(shell pkg-config --libs libtracefs)
 
 -include $(DEPS)
 
@@ -85,6 +97,8 @@ install: all
 	install -m 755 $(O)/libktap.so $(DESTDIR)$(LIBDIR)/libktap.so.0
 	ln -sf libktap.so.0 $(DESTDIR)$(LIBDIR)/libktap.so
 	install -m 644 include/ktap/ktap.h $(DESTDIR)$(INCDIR)/ktap/ktap.h
+	install -d $(DESTDIR)$(TEP_PLUGIN_DIR)
+	install -m 755 $(TEP_PLUGIN) $(DESTDIR)$(TEP_PLUGIN_DIR)/plugin_ktap.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCDIR@|$(INCDIR)|' scripts/ktap.pc.in \
 	    > $(DESTDIR)$(LIBDIR)/pkgconfig/ktap.pc
