@@ -427,6 +427,8 @@ BUILTIN(declaration)
 
 /* ----------------------------------------------------------- binding */
 
+static int bind_host_functions(struct ktap_session *S);
+
 #define ENTRY(name)	{ #name, bi_##name }
 
 static const struct kp_builtin base_lib[] = {
@@ -532,6 +534,128 @@ int lib_bind_globals(struct ktap_session *S)
 			if (streq(libs[i].name, name) &&
 			    bind_lib(S, &S->globals[g], libs[i].fns))
 				return -1;
+		}
+	}
+	return bind_host_functions(S);
+}
+
+/* ------------------------------------------------------ host functions */
+
+#define HOSTFN_MAX_ARGS	8
+
+/* What every host function runs: convert, call, convert back. */
+static int host_call(struct ktap_session *S, struct kp_value *a, int n)
+{
+	const struct kp_hostfn *h = (const struct kp_hostfn *)S->cur_builtin;
+	struct ktap_field args[HOSTFN_MAX_ARGS], ret;
+	char err[256] = "";
+	int i;
+
+	if (n > HOSTFN_MAX_ARGS)
+		return kp_error(S, "'%s': too many arguments (at most %d)",
+				h->b.name, HOSTFN_MAX_ARGS);
+	for (i = 0; i < n; i++) {
+		kp_memset(&args[i], 0, sizeof(args[i]));
+		if (is_num(&a[i]) || a[i].type == KT_BOOL) {
+			args[i].type = KTAP_FIELD_INT;
+			args[i].num = is_num(&a[i]) ? a[i].u.n : a[i].u.b;
+		} else if (is_str(&a[i])) {
+			args[i].type = KTAP_FIELD_STRING;
+			args[i].str = a[i].u.s->data;
+			args[i].len = a[i].u.s->len;
+		} else if (!is_nil(&a[i])) {
+			return arg_error(S, h->b.name, i, "number or string",
+					 a, n);
+		}
+	}
+	kp_memset(&ret, 0, sizeof(ret));
+	if (h->fn(h->ctx, args, n, &ret, err, sizeof(err)))
+		return kp_error(S, "%s: %s", h->b.name, err);
+	if (ret.type == KTAP_FIELD_INT) {
+		set_num(&a[0], ret.num);
+	} else if (ret.type == KTAP_FIELD_STRING) {
+		struct kp_str *s = str_new(S, ret.str, ret.len);
+
+		if (!s)
+			return -1;
+		set_str(&a[0], s);
+	} else {
+		set_nil(&a[0]);
+	}
+	return 1;
+}
+
+int ktap_session_add_function(struct ktap_session *S, const char *lib,
+			      const char *name, ktap_function_fn fn, void *ctx)
+{
+	size_t ll = lib ? kp_strlen(lib) + 1 : 0, nl = kp_strlen(name) + 1;
+	struct kp_hostfn *h;
+	char *p;
+
+	if (S->mod)
+		return kp_error(S, "functions must be added before the script is loaded");
+	h = kp_malloc(S, sizeof(*h) + ll + nl);
+	if (!h)
+		return -1;
+	p = (char *)(h + 1);
+	h->lib = NULL;
+	if (lib) {
+		kp_memcpy(p, lib, ll);
+		h->lib = p;
+		p += ll;
+	}
+	kp_memcpy(p, name, nl);
+	h->b.name = p;
+	h->b.fn = host_call;
+	h->fn = fn;
+	h->ctx = ctx;
+	h->next = S->hostfns;
+	S->hostfns = h;
+	return 0;
+}
+
+void lib_free_functions(struct ktap_session *S)
+{
+	while (S->hostfns) {
+		struct kp_hostfn *h = S->hostfns;
+		size_t ll = h->lib ? kp_strlen(h->lib) + 1 : 0;
+
+		S->hostfns = h->next;
+		kp_free(S, h, sizeof(*h) + ll + kp_strlen(h->b.name) + 1);
+	}
+}
+
+/* Bind the host's functions over the built-ins of the same names. */
+static int bind_host_functions(struct ktap_session *S)
+{
+	const struct kp_module *m = S->mod;
+	const struct kp_hostfn *h;
+	uint32_t g;
+
+	for (h = S->hostfns; h; h = h->next) {
+		for (g = 0; g < m->nglobals; g++) {
+			struct kp_value *slot = &S->globals[g];
+			struct kp_value f;
+			struct kp_str *k;
+
+			if (!streq(m->gnames[g], h->lib ? h->lib : h->b.name))
+				continue;
+			set_builtin(&f, &h->b);
+			if (!h->lib) {
+				*slot = f;
+				break;
+			}
+			if (!is_tab(slot)) {
+				struct kp_tab *t = tab_new(S, 0, 4);
+
+				if (!t)
+					return -1;
+				set_tab(slot, t);
+			}
+			k = str_newz(S, h->b.name);
+			if (!k || tab_setstr(S, slot->u.t, k, &f))
+				return -1;
+			break;
 		}
 	}
 	return 0;

@@ -12,6 +12,8 @@
 
 /* Give every global named like a built-in its built-in value. */
 int lib_bind_globals(struct ktap_session *S);
+/* Release the functions the host added. */
+void lib_free_functions(struct ktap_session *S);
 /* Fill @ls from print_lhist bounds; -1 if they make no histogram. */
 int lib_lspec_init(struct kp_lspec *ls, int64_t lo, int64_t hi, int64_t step);
 

@@ -34,6 +34,15 @@ struct kp_frame {
 	int nvarargs;			/* at func + 1 + nparams */
 };
 
+/* A function added by the host (ktap_session_add_function). */
+struct kp_hostfn {
+	struct kp_builtin b;	/* b.fn: the trampoline that calls fn */
+	ktap_function_fn fn;
+	void *ctx;
+	const char *lib;	/* NULL: a global */
+	struct kp_hostfn *next;
+};
+
 /* A growable byte buffer in the session heap. */
 struct kp_buf {
 	char *p;
@@ -78,6 +87,8 @@ struct ktap_session {
 	struct kp_upval *open_upvals;
 	int running;
 	const struct ktap_event *ev;
+	const struct kp_builtin *cur_builtin;	/* the one being called */
+	struct kp_hostfn *hostfns;
 
 	/* output */
 	int json;

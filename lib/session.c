@@ -76,6 +76,7 @@ void ktap_session_free(struct ktap_session *S)
 	bc_unload(S);
 	buf_free(S, &S->out);
 	buf_free(S, &S->tmp);
+	lib_free_functions(S);
 	if (S->frames)
 		kp_free(S, S->frames, (S->lim.max_depth + 2) * sizeof(*S->frames));
 	if (S->stack)

@@ -357,6 +357,7 @@ static int call_builtin(struct ktap_session *S, struct kp_value *func,
 		S->hwm = a + nargs + KP_BUILTIN_SLOTS;
 	for (i = nargs; i < nargs + KP_BUILTIN_SLOTS; i++)
 		set_nil(&a[i]);
+	S->cur_builtin = func->u.bf;
 	n = func->u.bf->fn(S, a, nargs);
 	if (n < 0)
 		return -1;

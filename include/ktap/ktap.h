@@ -207,6 +207,25 @@ KTAP_API struct ktap_session *ktap_session_new(const struct ktap_platform *pf,
 /* Release the session and everything it allocated. */
 KTAP_API void ktap_session_free(struct ktap_session *s);
 
+/*
+ * A function a host adds to the language, e.g. kshark.mark() in the
+ * KernelShark plugin or stack() where stacks exist.  Arguments arrive as
+ * fields (nil: KTAP_FIELD_NONE; numbers, strings; booleans as 0/1); the
+ * result goes in @ret (NONE: nil).  Return 0, or -1 with a message in @err.
+ */
+typedef int (*ktap_function_fn)(void *ctx, const struct ktap_field *args,
+				int nargs, struct ktap_field *ret, char *err,
+				size_t errlen);
+
+/*
+ * Make @fn callable as @lib.@name (or as global @name when @lib is NULL),
+ * replacing a built-in of that name.  Call before ktap_session_load().
+ * Returns 0 or -1.
+ */
+KTAP_API int ktap_session_add_function(struct ktap_session *s,
+				       const char *lib, const char *name,
+				       ktap_function_fn fn, void *ctx);
+
 /* Select how print, printf and histograms are written. */
 KTAP_API void ktap_session_set_output(struct ktap_session *s,
 			     enum ktap_output_format format);
