@@ -36,6 +36,46 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec,
 	return ktap_session_exited(r->s, NULL);
 }
 
+static int probe_fed(const struct ktap_probe *p,
+		     struct tracecmd_input **handles, int n)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		struct tep_event **ev = tep_list_events(
+			tracecmd_get_tep(handles[i]), TEP_EVENT_SORT_ID);
+
+		for (j = 0; ev && ev[j]; j++) {
+			if (ktap_probe_match(p, ev[j]->system, ev[j]->name,
+					     ev[j]->id))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* A probe that nothing in the recording can fire is probably a typo. */
+static void warn_unfed(struct ktap_session *s, const char *path,
+		       struct tracecmd_input **handles, int n)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < ktap_session_probe_count(s); i++) {
+		const struct ktap_probe *p = ktap_session_probe(s, i);
+
+		if (p->kind == KTAP_PROBE_PROFILE)
+			fprintf(stderr, "ktap: warning: profile (line %u) needs cpu-clock samples; %s has none\n",
+				p->line, path);
+		if (p->kind != KTAP_PROBE_TRACE || probe_fed(p, handles, n))
+			continue;
+		fprintf(stderr, "ktap: warning: trace ");
+		for (j = 0; j < p->nevents; j++)
+			fprintf(stderr, "%s%s", j ? ", " : "", p->events[j]);
+		fprintf(stderr, " (line %u) matches no event of %s\n",
+			p->line, path);
+	}
+}
+
 int tracedat_run(struct ktap_session *s, const char *path, char *err,
 		 size_t errlen)
 {
@@ -76,6 +116,7 @@ int tracedat_run(struct ktap_session *s, const char *path, char *err,
 			goto out;
 		}
 	}
+	warn_unfed(s, path, handles, n + 1);
 	if (tracecmd_iterate_events_multi(handles, n + 1, on_record, &r) < 0 &&
 	    !r.failed && !ktap_session_exited(s, NULL)) {
 		snprintf(err, errlen, "cannot read the events of %s: damaged or truncated",

@@ -21,6 +21,7 @@ trap 'rm -f "$OUT" "$ERR"' EXIT
 
 for kp in "$@"; do
 	name=$(basename "$kp" .kp)
+	suite=$(basename "$(dirname "$kp")")
 	exp_out=${kp%.kp}.out
 	directives=$(sed -n 's/^# test: //p' "$kp")
 	status=$(printf '%s\n' "$directives" | sed -n 's/^status //p' | head -1)
@@ -28,7 +29,7 @@ for kp in "$@"; do
 	opts=$(printf '%s\n' "$directives" | sed -n 's/^options //p' | head -1)
 	[ -n "$status" ] || status=0
 	# shellcheck disable=SC2086
-	(cd "$DIR" && exec "$KTAP" $opts "$name.kp" $args) >"$OUT" 2>"$ERR" </dev/null
+	(cd "$(dirname "$kp")" && exec "$KTAP" $opts "$name.kp" $args) >"$OUT" 2>"$ERR" </dev/null
 	rc=$?
 	why=
 	if [ "$rc" != "$status" ]; then
@@ -49,8 +50,8 @@ for kp in "$@"; do
 		done | grep -q x && why="stderr does not match: $(head -c 200 "$ERR" | tr '\n' ' ')"
 	fi
 	if [ -z "$why" ]; then
-		echo "ok lang/$name"
+		echo "ok $suite/$name"
 	else
-		echo "not ok lang/$name: $why"
+		echo "not ok $suite/$name: $why"
 	fi
 done
