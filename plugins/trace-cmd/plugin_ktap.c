@@ -101,8 +101,11 @@ static void print_own_text(struct trace_seq *s, struct tep_record *rec,
 static int handle_event(struct trace_seq *s, struct tep_record *rec,
 			struct tep_event *event, void *context)
 {
+	unsigned int before;
+
 	(void)context;
-	if (OPT_EVENT->set)
+	/* once the script is over, events show their own text again */
+	if (OPT_EVENT->set || K.failed || ktap_session_exited(K.s, NULL))
 		print_own_text(s, rec, event);
 	if (K.failed || ktap_session_exited(K.s, NULL))
 		return 0;
@@ -113,8 +116,12 @@ static int handle_event(struct trace_seq *s, struct tep_record *rec,
 	}
 	K.seq = s;
 	K.sep = OPT_EVENT->set ? " | " : "";
-	if (tep_view_fire(K.view, rec))
+	before = s->len;
+	if (tep_view_fire(K.view, rec)) {
 		script_error();
+		if (!OPT_EVENT->set && s->len == before)
+			print_own_text(s, rec, event);
+	}
 	K.seq = NULL;
 	return 0;
 }
