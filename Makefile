@@ -28,12 +28,13 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/tracedat.c host/platform.c host/script.c \
+CMD_SRCS	:= cmd/ktap.c cmd/marker.c cmd/tracedat.c host/platform.c \
+		   host/script.c \
 		   host/tep_view.c
 
 # libtraceevent and libtracecmd, for trace.dat (cmd/tracedat.c)
-TRACE_CFLAGS	:= $(shell pkg-config --cflags libtracecmd libtraceevent)
-TRACE_LIBS	:= $(shell pkg-config --libs libtracecmd libtraceevent)
+TRACE_CFLAGS	:= $(shell pkg-config --cflags libtracecmd libtraceevent libtracefs)
+TRACE_LIBS	:= $(shell pkg-config --libs libtracecmd libtraceevent libtracefs)
 
 LIB_OBJS	:= $(LIB_SRCS:%.c=$(O)/%.o) $(LANG_SRCS:%.c=$(O)/%.o)
 CMD_OBJS	:= $(CMD_SRCS:%.c=$(O)/%.o)
@@ -56,6 +57,7 @@ $(O)/%.o: %.c
 # (cross-jumping) defeats the branch predictor.
 CFLAGS_vm	:= -fno-gcse -fno-crossjumping
 CFLAGS_tracedat	:= $(TRACE_CFLAGS)
+CFLAGS_marker	:= $(TRACE_CFLAGS)
 CFLAGS_tep_view	:= $(TRACE_CFLAGS)
 CFLAGS_plugin_ktap := $(TRACE_CFLAGS) $(shell pkg-config --cflags libtracefs)
 

@@ -17,6 +17,7 @@
 
 #include "../host/platform.h"
 #include "../host/script.h"
+#include "marker.h"
 #include "tracedat.h"
 
 #define EXIT_SCRIPT_ERROR	1
@@ -27,6 +28,7 @@ struct options {
 	const char *compile_to;		/* -c */
 	const char *output;		/* -o */
 	const char *input;		/* -i */
+	const char *ftrace;		/* --ftrace[=INSTANCE] */
 	int listing;			/* -b */
 	int json;			/* -f json */
 	int quiet;			/* -q */
@@ -46,6 +48,8 @@ static const char usage_text[] =
 "  -b              print a listing of the bytecode instead of running it\n"
 "  -f text|json    output format (json: one object per print/printf/histogram)\n"
 "  -o FILE         write the script's output to FILE\n"
+"  --ftrace[=INST] also write the output into the ftrace buffer (trace_marker\n"
+"                  of tracefs instance INST, else the top level)\n"
 "  -d              dry run: compile, verify and list the probes, run nothing\n"
 "  -q              quiet: no notes on stderr\n"
 "  -v              verbose: report memory use at the end\n"
@@ -104,7 +108,7 @@ static uint64_t parse_number(const char *s, const char *opt)
 	return v;
 }
 
-enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH };
+enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH, OPT_FTRACE };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -114,6 +118,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "max-loop", required_argument, NULL, OPT_MAX_LOOP },
 		{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
 		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+		{ "ftrace", optional_argument, NULL, OPT_FTRACE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -171,6 +176,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			/* the VM stack alone takes 512K */
 			if (o->limits.max_mem < (1 << 20))
 				usage_error("--max-mem: at least 1M");
+			break;
+		case OPT_FTRACE:
+			o->ftrace = optarg ? optarg : "";
 			break;
 		case OPT_MAX_DEPTH:
 			v = parse_number(optarg, "--max-depth");
@@ -282,6 +290,17 @@ static int run(struct ktap_session *s, const struct options *o,
 	return status;
 }
 
+static struct marker *marker;
+
+/* --ftrace: the output goes where it would, and into the trace marker */
+static void tee_to_marker(void *arg, const char *buf, size_t len)
+{
+	struct user_platform *up = arg;
+
+	fwrite(buf, 1, len, up->out);
+	marker_write(marker, buf, len);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -347,6 +366,17 @@ int main(int argc, char **argv)
 		}
 	}
 	user_platform_init(&up, out);
+	if (o.ftrace) {
+		marker = marker_open(o.ftrace);
+		if (!marker) {
+			fprintf(stderr, "ktap: cannot write into the ftrace buffer%s%s: %s\n",
+				*o.ftrace ? " of instance " : "", o.ftrace,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+		up.sink = tee_to_marker;
+		up.sink_arg = &up;
+	}
 	s = ktap_session_new(&up.pf, &o.limits);
 	if (!s) {
 		fprintf(stderr, "ktap: cannot create a session: out of memory\n");
@@ -372,6 +402,7 @@ int main(int argc, char **argv)
 			(unsigned long long)now, (unsigned long long)peak);
 	}
 	ktap_session_free(s);
+	marker_close(marker);
 	free(bc);
 	if (out != stdout && fclose(out)) {
 		fprintf(stderr, "ktap: cannot write %s: %s\n", o.output,

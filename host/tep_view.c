@@ -165,6 +165,10 @@ static int field_bytes(struct tep_view *v, struct tep_record *rec,
 		off = (loc & 0xffff) +
 		      (f->flags & TEP_FIELD_IS_RELATIVE ? off + n : 0);
 		n = (unsigned int)(loc >> 16);
+	} else if (n == 0 && (f->flags & TEP_FIELD_IS_ARRAY)) {
+		/* a trailing char buf[] runs to the end of the record */
+		n = off < (unsigned int)rec->size ?
+		    (unsigned int)rec->size - off : 0;
 	}
 	if ((unsigned long)off + n > (unsigned long)rec->size)
 		return -1;

@@ -3,8 +3,9 @@
 #
 # run-tests.sh BUILD_DIR - everything `make test` runs.
 #
-# Each part prints one line per case, "ok NAME" or "not ok NAME: why";
-# this script counts them and ends with "N passed, N failed".
+# Each part prints one line per case, "ok NAME" or "not ok NAME: why"
+# (or "skip NAME: why" when the machine lacks what it needs: root,
+# tracefs); this script counts them and ends with "N passed, N failed".
 # Parts: the language cases against BUILD_DIR/ktap, the unit tests, the
 # freestanding check of lib/, the language cases again under ASan+UBSan,
 # and bounded libFuzzer runs of the loader/verifier/VM and the compiler.
@@ -24,6 +25,7 @@ cd "$TOP" || exit 1
 part "language cases" tests/lang/run.sh "$BUILD/ktap"
 part "trace.dat cases (ktap -i)" sh -c 'tests/lang/run.sh "$1" tests/trace/*.kp' - "$BUILD/ktap"
 part "trace-cmd plugin cases" tests/trace-cmd/run.sh "$BUILD"
+part "live (root, tracefs)" tests/live/run.sh "$BUILD"
 part "unit tests" tests/unit/run.sh "$BUILD"
 part "freestanding core" scripts/check-freestanding.sh
 part "language cases under ASan+UBSan" tests/sanitize.sh
@@ -31,5 +33,7 @@ part "fuzzing (bounded)" tests/fuzz/run.sh
 
 passed=$(grep -c '^ok ' "$LOG")
 failed=$(grep -c '^not ok ' "$LOG")
+skipped=$(grep -c '^skip ' "$LOG")
+[ "$skipped" -eq 0 ] || echo "($skipped skipped: see the skip lines above)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
