@@ -23,11 +23,17 @@ struct evtype {
 	uint32_t nprobes;
 };
 
+#define COMM_CACHE	256	/* pids whose comm was looked up, direct-mapped */
+
 struct tep_view {
 	struct tep_handle *tep;
 	struct ktap_session *s;
 	struct evtype **types;		/* by event id */
 	int ntypes;
+	struct {
+		int pid;
+		const char *comm;
+	} comms[COMM_CACHE];
 	struct trace_seq seq;
 	void *scratch;			/* arrays converted to host order */
 	size_t scratch_size;
@@ -286,11 +292,19 @@ static int ev_format(const struct ktap_event *ev, char *buf, size_t size)
 	return (int)s->len;
 }
 
+/* execname: the saved cmdline, remembered (a lookup is a bsearch) */
 static const char *ev_comm(const struct ktap_event *ev)
 {
 	const struct current *c = ev->data;
+	int pid = ev->task.pid;
+	unsigned int slot = (unsigned int)pid % COMM_CACHE;
+	struct tep_view *v = c->v;
 
-	return tep_data_comm_from_pid(c->v->tep, ev->task.pid);
+	if (!v->comms[slot].comm || v->comms[slot].pid != pid) {
+		v->comms[slot].pid = pid;
+		v->comms[slot].comm = tep_data_comm_from_pid(v->tep, pid);
+	}
+	return v->comms[slot].comm;
 }
 
 static const struct ktap_event_ops tep_event_ops = {
@@ -308,11 +322,17 @@ int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 	struct ktap_event ev;
 	unsigned long long pid = 0;
 	uint32_t i;
+	int id;
 
-	event = tep_find_event(v->tep, tep_data_type(v->tep, rec));
-	if (!event)
-		return 0;
-	c.t = get_type(v, event);
+	id = tep_data_type(v->tep, rec);
+	if (id >= 0 && id < v->ntypes && v->types[id]) {
+		c.t = v->types[id];
+	} else {
+		event = tep_find_event(v->tep, id);
+		if (!event)
+			return 0;
+		c.t = get_type(v, event);
+	}
 	if (!c.t || !c.t->nprobes)
 		return 0;
 	if (c.t->pid_field)

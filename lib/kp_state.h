@@ -76,6 +76,8 @@ struct ktap_session {
 	struct kp_value *globals;
 	struct kp_closure **handlers;	/* one per probe */
 	uint64_t *next_tick;		/* per probe: next boundary, 0 unset */
+	uint64_t tick_due;		/* the earliest of them, 0 to recompute */
+	int nticks;			/* tick probes in the manifest */
 
 	/* VM */
 	struct kp_value *stack;

@@ -141,6 +141,7 @@ static int bind_globals(struct ktap_session *S, int argc,
 	for (i = 0; i < m->nprobes; i++) {
 		S->handlers[i] = NULL;
 		S->next_tick[i] = 0;
+		S->nticks += m->probes[i].kind == KTAP_PROBE_TICK;
 	}
 	if (lib_bind_globals(S))
 		return -1;
@@ -253,6 +254,10 @@ int ktap_session_time(struct ktap_session *S, uint64_t now)
 {
 	uint32_t i;
 
+	/* called per event: most calls have nothing to do */
+	if (!S->nticks || (S->tick_due && now < S->tick_due))
+		return 0;
+	S->tick_due = 0;
 	for (i = 0; S->mod && i < S->mod->nprobes && !S->exited; i++) {
 		uint64_t period = S->mod->probes[i].period_ns;
 		uint64_t *next = &S->next_tick[i];
@@ -260,10 +265,8 @@ int ktap_session_time(struct ktap_session *S, uint64_t now)
 
 		if (S->mod->probes[i].kind != KTAP_PROBE_TICK)
 			continue;
-		if (!*next) {
+		if (!*next)
 			*next = (now / period + 1) * period;
-			continue;
-		}
 		if (now >= *next && (now - *next) / period >= MAX_TICKS_AT_ONCE)
 			*next = (now / period) * period;
 		while (now >= *next && !S->exited && n++ < MAX_TICKS_AT_ONCE) {
@@ -271,6 +274,8 @@ int ktap_session_time(struct ktap_session *S, uint64_t now)
 			if (ktap_session_fire(S, i, NULL))
 				return -1;
 		}
+		if (!S->tick_due || *next < S->tick_due)
+			S->tick_due = *next;
 	}
 	return 0;
 }
