@@ -18,7 +18,6 @@ struct evtype {
 	char *name;			/* "sys:event" */
 	struct tep_format_field **fields;	/* non-common, format order */
 	int nfields;
-	struct tep_format_field *pid_field;
 	uint32_t *probes;		/* matching probe indexes */
 	uint32_t nprobes;
 };
@@ -34,6 +33,9 @@ struct tep_view {
 		int pid;
 		const char *comm;
 	} comms[COMM_CACHE];
+	/* common_type and common_pid, the same in every event */
+	int type_off, type_size, pid_off, pid_size;
+	int swap;			/* the recording's byte order differs */
 	struct trace_seq seq;
 	void *scratch;			/* arrays converted to host order */
 	size_t scratch_size;
@@ -54,6 +56,7 @@ struct tep_view *tep_view_new(struct tep_handle *tep, struct ktap_session *s)
 		return NULL;
 	v->tep = tep;
 	v->s = s;
+	v->swap = tep_is_file_bigendian(tep) != tep_is_local_bigendian(tep);
 	trace_seq_init(&v->seq);
 	return v;
 }
@@ -101,7 +104,6 @@ static struct evtype *build_type(struct tep_view *v, struct tep_event *event)
 	sprintf(t->name, "%s:%s", event->system, event->name);
 	while (t->fields && t->fields[t->nfields])
 		t->nfields++;
-	t->pid_field = tep_find_common_field(event, "common_pid");
 	for (i = 0; i < n; i++) {
 		if (ktap_probe_match(ktap_session_probe(v->s, i), event->system,
 				     event->name, event->id))
@@ -315,29 +317,72 @@ static const struct ktap_event_ops tep_event_ops = {
 	.comm = ev_comm,
 };
 
+/*
+ * A common field of @rec, read directly: this runs for every record, and
+ * libtraceevent's general readers cost more than the rest of the path.
+ */
+static inline int common_field(struct tep_view *v, struct tep_record *rec,
+			       int off, int size, unsigned long long *val)
+{
+	uint16_t u16;
+	uint32_t u32;
+
+	if (off + size > rec->size)
+		return -1;
+	if (v->swap || (size != 2 && size != 4)) {
+		*val = tep_read_number(v->tep, (char *)rec->data + off, size);
+	} else if (size == 2) {
+		memcpy(&u16, (char *)rec->data + off, 2);
+		*val = u16;
+	} else {
+		memcpy(&u32, (char *)rec->data + off, 4);
+		*val = u32;
+	}
+	return 0;
+}
+
+/* Learn where the common fields are from the first event seen. */
+static void learn_common(struct tep_view *v, struct tep_event *event)
+{
+	struct tep_format_field *t = tep_find_common_field(event, "common_type");
+	struct tep_format_field *p = tep_find_common_field(event, "common_pid");
+
+	if (!t || !p)
+		return;
+	v->type_off = t->offset;
+	v->type_size = t->size;
+	v->pid_off = p->offset;
+	v->pid_size = p->size;
+}
+
 int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 {
 	struct tep_event *event;
 	struct current c = { .v = v, .rec = rec };
 	struct ktap_event ev;
-	unsigned long long pid = 0;
+	unsigned long long pid = 0, type;
 	uint32_t i;
 	int id;
 
-	id = tep_data_type(v->tep, rec);
+	if (v->type_size && !common_field(v, rec, v->type_off, v->type_size,
+					  &type))
+		id = (int)type;
+	else
+		id = tep_data_type(v->tep, rec);
 	if (id >= 0 && id < v->ntypes && v->types[id]) {
 		c.t = v->types[id];
 	} else {
 		event = tep_find_event(v->tep, id);
 		if (!event)
 			return 0;
+		if (!v->type_size)
+			learn_common(v, event);
 		c.t = get_type(v, event);
 	}
 	if (!c.t || !c.t->nprobes)
 		return 0;
-	if (c.t->pid_field)
-		tep_read_number_field(c.t->pid_field, rec->data, &pid);
-	memset(&ev, 0, sizeof(ev));
+	if (v->pid_size)
+		common_field(v, rec, v->pid_off, v->pid_size, &pid);
 	ev.ops = &tep_event_ops;
 	ev.data = &c;
 	ev.name = c.t->name;
@@ -346,6 +391,7 @@ int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 	ev.task.pid = (int)pid;
 	ev.task.tid = (int)pid;
 	ev.task.uid = -1;
+	ev.task.comm = NULL;	/* looked up only if asked: ev_comm */
 	for (i = 0; i < c.t->nprobes; i++) {
 		if (ktap_session_fire(v->s, c.t->probes[i], &ev))
 			return -1;

@@ -122,12 +122,47 @@ static int str_result(struct ktap_session *S, const char *p, size_t len,
 	return 0;
 }
 
+/*
+ * execname: events come in runs from one task, so the previous event's
+ * string is checked first -- a compare of a few bytes instead of hashing
+ * and looking the name up again.
+ */
+static int comm_result(struct ktap_session *S, const char *c,
+		       struct kp_value *res)
+{
+	struct kp_str *ts = S->last_comm;
+	const char *p = c;
+
+	/* both are NUL-terminated: one pass compares them */
+	if (ts) {
+		const char *q = ts->data;
+
+		while (*p && *p == *q) {
+			p++;
+			q++;
+		}
+		if (*p == *q && (uint32_t)(q - ts->data) == ts->len) {
+			set_str(res, ts);
+			return 0;
+		}
+	}
+	ts = str_new(S, c, kp_strlen(c));
+	if (!ts)
+		return -1;
+	S->last_comm = ts;
+	set_str(res, ts);
+	return 0;
+}
+
 int ev_var(struct ktap_session *S, int which, struct kp_value *res)
 {
 	const struct ktap_event *ev = S->ev;
 	struct ktap_field f = { .type = KTAP_FIELD_NONE };
 	struct ktap_task t;
 
+	/* s[execname] += 1 is the commonest line of all */
+	if (which == EV_EXECNAME && ev)
+		return comm_result(S, ktap_event_comm(ev), res);
 	switch (which) {
 	case EV_CPU:
 	case EV_PID:
@@ -136,11 +171,9 @@ int ev_var(struct ktap_session *S, int which, struct kp_value *res)
 	case EV_EXECNAME:
 		if (current_task(S, &t, kp_evvar_names[which]))
 			return -1;
-		if (which == EV_EXECNAME) {
-			const char *c = S->ev ? ktap_event_comm(S->ev) : t.comm;
-
-			return str_result(S, c, kp_strlen(c), res);
-		}
+		if (which == EV_EXECNAME)
+			return comm_result(S, S->ev ? ktap_event_comm(S->ev) :
+					   t.comm, res);
 		set_num(res, which == EV_CPU ? t.cpu : which == EV_PID ? t.pid :
 			     which == EV_TID ? t.tid : t.uid);
 		return 0;

@@ -191,6 +191,7 @@ static void mark_roots(struct ktap_session *S)
 		mark_obj(S, &uv->hdr);
 	for (k = 0; k < S->npins; k++)
 		mark_value(S, &S->pins[k]);
+	mark_obj(S, (struct kp_obj *)S->last_comm);
 	if (!S->mod)
 		return;
 	for (i = 0; i < S->mod->nglobals; i++)

@@ -90,6 +90,7 @@ struct ktap_session {
 	int running;
 	const struct ktap_event *ev;
 	const struct kp_builtin *cur_builtin;	/* the one being called */
+	struct kp_str *last_comm;	/* execname of the previous event */
 	struct kp_hostfn *hostfns;
 
 	/* output */
@@ -143,8 +144,8 @@ void kp_out_flush(struct ktap_session *S);
 /* ---------------------------------------------------------------- vm.c */
 
 /*
- * Call the value in func[0] with func[1..nargs] and run it to completion.
- * Results are discarded.  Returns 0, or -1 on a runtime error.
+ * Call the script function in func[0] with func[1..nargs] and run it to
+ * completion.  Results are discarded.  Returns 0, or -1 on a runtime error.
  */
 int vm_call(struct ktap_session *S, struct kp_value *func, int nargs);
 /* Raw equality: no errors, different types are unequal. */

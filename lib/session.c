@@ -187,8 +187,8 @@ const struct ktap_probe *ktap_session_probe(const struct ktap_session *S,
 	return &S->mod->probes[index];
 }
 
-/* Run @fn with the event object as argument when @pass_event. */
-static int invoke(struct ktap_session *S, struct kp_value *fn,
+/* Run closure @cl with the event object as argument when @pass_event. */
+static int invoke(struct ktap_session *S, struct kp_closure *cl,
 		  const struct ktap_event *ev, int pass_event)
 {
 	struct kp_value *v;
@@ -198,18 +198,18 @@ static int invoke(struct ktap_session *S, struct kp_value *fn,
 		return kp_error(S, "the session is already running (recursive event)");
 	S->running = 1;
 	S->ev = ev;
-	S->err[0] = '\0';
-	S->stack[0] = *fn;
+	set_func(&S->stack[0], cl);
 	S->stack[1].type = KT_EVENT;
 	S->hwm = S->stack + 2;
-	r = vm_call(S, S->stack, pass_event ? 1 : 0);
+	r = vm_call(S, S->stack, pass_event);
 	for (v = S->stack; v < S->hwm; v++)
 		set_nil(v);
 	S->hwm = S->top = S->stack;
 	S->npins = 0;
 	S->ev = NULL;
 	S->running = 0;
-	kp_out_flush(S);
+	if (S->out.len)
+		kp_out_flush(S);
 	if (r && S->exited) {
 		S->err[0] = '\0';
 		r = 0;
@@ -220,7 +220,6 @@ static int invoke(struct ktap_session *S, struct kp_value *fn,
 int ktap_session_run(struct ktap_session *S)
 {
 	struct kp_closure *cl;
-	struct kp_value fn;
 
 	if (!S->mod)
 		return kp_error(S, "no script is loaded");
@@ -228,23 +227,20 @@ int ktap_session_run(struct ktap_session *S)
 	if (!cl)
 		return -1;
 	cl->p = S->mod->main;
-	set_func(&fn, cl);
-	return invoke(S, &fn, NULL, 0);
+	return invoke(S, cl, NULL, 0);
 }
 
 int ktap_session_fire(struct ktap_session *S, uint32_t index,
 		      const struct ktap_event *ev)
 {
-	struct kp_value fn;
-
 	if (!S->mod || index >= S->mod->nprobes || !S->handlers[index] ||
 	    S->exited)
 		return 0;
 	if (ev && S->mod->filters[index] &&
 	    !filter_eval(S->mod->filters[index], ev))
 		return 0;
-	set_func(&fn, S->handlers[index]);
-	return invoke(S, &fn, ev, S->mod->probes[index].legacy && ev);
+	return invoke(S, S->handlers[index], ev,
+		      S->mod->probes[index].legacy && ev);
 }
 
 /* Boundaries fired at once after a gap; the rest of a long gap is skipped. */
@@ -288,13 +284,10 @@ int ktap_session_end(struct ktap_session *S)
 	/* exit() inside a trace_end stops the ones after it */
 	for (i = 0; S->mod && i < S->mod->nprobes &&
 	     (exited || !S->exited); i++) {
-		struct kp_value fn;
-
 		if (S->mod->probes[i].kind != KTAP_PROBE_END ||
 		    !S->handlers[i])
 			continue;
-		set_func(&fn, S->handlers[i]);
-		if (invoke(S, &fn, NULL, 0))
+		if (invoke(S, S->handlers[i], NULL, 0))
 			return -1;
 	}
 	return 0;

@@ -246,6 +246,14 @@ static int array_grow(struct ktap_session *S, struct kp_tab *t)
 struct kp_value *tab_ref(struct ktap_session *S, struct kp_tab *t,
 			 const struct kp_value *key)
 {
+	if (key->type == KT_STR) {
+		/* counting by name: the key is usually there already */
+		const struct kp_value *v = tab_getstr(t, key->u.s);
+
+		if (v != &kp_nil)
+			return (struct kp_value *)v;
+		return hash_ref(S, t, key);
+	}
 	if (key->type == KT_NUM) {
 		int64_t k = key->u.n;
 

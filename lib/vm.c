@@ -1196,17 +1196,12 @@ vm_error:
 int vm_call(struct ktap_session *S, struct kp_value *func, int nargs)
 {
 	struct kp_frame *f;
-	int r;
 
-	if (func->type == KT_BUILTIN)
-		return call_builtin(S, func, nargs) < 0 ? -1 : 0;
 	if (func->type != KT_FUNC)
 		return kp_error(S, "attempt to call a %s value",
 				kp_typename(func));
 	f = push_frame(S, S->frames, func, nargs, 0);
 	if (!f)
 		return -1;
-	r = execute(S, f);
-	kp_out_flush(S);
-	return r;
+	return execute(S, f);
 }
