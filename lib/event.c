@@ -131,25 +131,14 @@ static int comm_result(struct ktap_session *S, const char *c,
 		       struct kp_value *res)
 {
 	struct kp_str *ts = S->last_comm;
-	const char *p = c;
+	size_t len = kp_strlen(c);
 
-	/* both are NUL-terminated: one pass compares them */
-	if (ts) {
-		const char *q = ts->data;
-
-		while (*p && *p == *q) {
-			p++;
-			q++;
-		}
-		if (*p == *q && (uint32_t)(q - ts->data) == ts->len) {
-			set_str(res, ts);
-			return 0;
-		}
+	if (!ts || ts->len != len || kp_memcmp(ts->data, c, len)) {
+		ts = str_new(S, c, len);
+		if (!ts)
+			return -1;
+		S->last_comm = ts;
 	}
-	ts = str_new(S, c, kp_strlen(c));
-	if (!ts)
-		return -1;
-	S->last_comm = ts;
 	set_str(res, ts);
 	return 0;
 }

@@ -41,6 +41,8 @@ typedef __builtin_va_list kp_va_list;
 #define kp_unlikely(x)		__builtin_expect(!!(x), 0)
 #define KP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define KP_UNUSED		__attribute__((unused))
+/* Slow paths stay out of the interpreter's frame (the kernel stack is small). */
+#define KP_NOINLINE		__attribute__((noinline))
 #define KP_PRINTF(f, a)		__attribute__((format(printf, f, a)))
 
 #endif /* KTAP_KP_SYS_H */

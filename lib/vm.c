@@ -165,7 +165,8 @@ static int arith_error(struct ktap_session *S, const struct kp_value *a,
  * value stays missing), anything else is an error.  Division by zero and
  * the one overflowing division are handled here too, off the fast path.
  */
-static int arith_slow(struct ktap_session *S, int op, struct kp_value *ra,
+static KP_NOINLINE int arith_slow(struct ktap_session *S, int op,
+				  struct kp_value *ra,
 		      const struct kp_value *a, const struct kp_value *b)
 {
 	int64_t x, y;
@@ -198,7 +199,8 @@ static int compare_error(struct ktap_session *S, const struct kp_value *a,
 }
 
 /* a < b (le == 0) or a <= b (le == 1) for non-numbers; -1 on error. */
-static int less_slow(struct ktap_session *S, const struct kp_value *a,
+static KP_NOINLINE int less_slow(struct ktap_session *S,
+				 const struct kp_value *a,
 		     const struct kp_value *b, int le)
 {
 	if (is_str(a) && is_str(b)) {
@@ -210,7 +212,8 @@ static int less_slow(struct ktap_session *S, const struct kp_value *a,
 }
 
 /* R[A] := R[A] .. ... .. R[A+n-1]; returns the length made, or -1. */
-static int64_t concat(struct ktap_session *S, struct kp_value *ra, int n)
+static KP_NOINLINE int64_t concat(struct ktap_session *S, struct kp_value *ra,
+				  int n)
 {
 	struct kp_buf *b = &S->tmp;
 	struct kp_str *s;
@@ -275,7 +278,8 @@ static int table_incr(struct ktap_session *S, const struct kp_value *t,
 	return 0;
 }
 
-static int table_agg(struct ktap_session *S, const struct kp_value *t,
+static KP_NOINLINE int table_agg(struct ktap_session *S,
+				 const struct kp_value *t,
 		     const struct kp_value *key, const struct kp_value *val,
 		     const struct kp_lspec *spec)
 {
@@ -395,7 +399,8 @@ static int has_paren(const char *s)
 }
 
 /* Prefix the error message with the script position of @pc. */
-static void locate_error(struct ktap_session *S, const struct kp_frame *f,
+static KP_NOINLINE void locate_error(struct ktap_session *S,
+				     const struct kp_frame *f,
 			 const uint32_t *pc)
 {
 	const struct kp_proto *p = f->cl->p;
