@@ -76,6 +76,45 @@ $(TEP_PLUGIN): $(PLUGIN_OBJS) $(LIB_OBJS)
 
 -include $(DEPS)
 
+# ------------------------------------------------- the KernelShark plugin
+
+# plugin-ktap.so for KernelShark 2.x (libkshark), part of `all` when
+# libkshark is installed (Documentation/kernelshark.md):
+#	kernelshark -p $PWD/build/plugins/kernelshark/plugin-ktap.so -i trace.dat
+# Like the trace-cmd plugin it carries its own copy of the runtime, which
+# the version script keeps private.
+KS_FOUND	:= $(shell pkg-config --exists libkshark && echo yes)
+# -isystem: the headers do not build warning-free
+KS_CFLAGS	:= $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libkshark 2>/dev/null))
+KS_LIBS		:= $(shell pkg-config --libs libkshark 2>/dev/null) -lkshark-plot
+KS_SRCS		:= plugins/kernelshark/ktap_kshark.c host/platform.c \
+		   host/script.c host/tep_view.c
+KS_CXX_SRCS	:= plugins/kernelshark/ktap_draw.cpp
+KS_OBJS		:= $(KS_SRCS:%.c=$(O)/%.o) $(KS_CXX_SRCS:%.cpp=$(O)/%.o)
+KS_PLUGIN	:= $(O)/plugins/kernelshark/plugin-ktap.so
+KS_MAP		:= plugins/kernelshark/plugin-ktap.map
+KS_CXXFLAGS	:= -std=gnu++17 $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
+		   -Iinclude $(KS_CFLAGS)
+CFLAGS_ktap_kshark := $(KS_CFLAGS) $(TRACE_CFLAGS)
+
+ifeq ($(KS_FOUND),yes)
+all: $(KS_PLUGIN)
+endif
+
+kernelshark-plugin: $(KS_PLUGIN)
+
+$(O)/plugins/kernelshark/%.o: plugins/kernelshark/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(KS_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(KS_PLUGIN): $(KS_OBJS) $(LIB_OBJS) $(KS_MAP)
+	$(CXX) -shared $(LDFLAGS) -Wl,--version-script=$(KS_MAP) -o $@ \
+		$(KS_OBJS) $(LIB_OBJS) $(KS_LIBS) $(TRACE_LIBS)
+
+-include $(KS_OBJS:.o=.d)
+
+.PHONY: kernelshark-plugin
+
 # ------------------------------------------------------------------ tests
 
 test: all
@@ -88,6 +127,7 @@ check-freestanding:
 
 bench: all
 	@bench/run.sh $(O)/ktap
+	@bench/trace/run.sh $(O)/ktap
 
 # ---------------------------------------------------------------- install
 
