@@ -76,6 +76,20 @@ static void warn_unfed(struct ktap_session *s, const char *path,
 	}
 }
 
+/* Lost and damaged records are said, never silently dropped. */
+static void report_stats(struct tep_view *view, const char *path)
+{
+	struct tep_view_stats st;
+
+	tep_view_stats(view, &st);
+	if (st.lost || st.lost_unknown)
+		fprintf(stderr, "ktap: warning: %s: the ring buffer lost %s%llu events while recording\n",
+			path, st.lost_unknown ? "at least " : "", st.lost);
+	if (st.unknown)
+		fprintf(stderr, "ktap: warning: %s: %llu records of no known event (damaged data?) were skipped\n",
+			path, st.unknown);
+}
+
 int tracedat_run(struct ktap_session *s, const char *path, char *err,
 		 size_t errlen)
 {
@@ -125,6 +139,7 @@ int tracedat_run(struct ktap_session *s, const char *path, char *err,
 	}
 	if (r.failed)
 		ret = -1;
+	report_stats(r.view, path);
 out:
 	if (handles) {
 		for (i = 1; i <= n; i++)

@@ -36,6 +36,7 @@ struct tep_view {
 	/* common_type and common_pid, the same in every event */
 	int type_off, type_size, pid_off, pid_size;
 	int swap;			/* the recording's byte order differs */
+	struct tep_view_stats stats;
 	struct trace_seq seq;
 	void *scratch;			/* arrays converted to host order */
 	size_t scratch_size;
@@ -138,6 +139,11 @@ int tep_view_wanted(struct tep_view *v, struct tep_event *event)
 	struct evtype *t = get_type(v, event);
 
 	return t && t->nprobes;
+}
+
+void tep_view_stats(const struct tep_view *v, struct tep_view_stats *st)
+{
+	*st = v->stats;
 }
 
 /* ------------------------------------------------------------ fields */
@@ -364,6 +370,10 @@ int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 	uint32_t i;
 	int id;
 
+	if (rec->missed_events > 0)
+		v->stats.lost += (unsigned long long)rec->missed_events;
+	else if (rec->missed_events < 0)
+		v->stats.lost_unknown = 1;
 	if (v->type_size && !common_field(v, rec, v->type_off, v->type_size,
 					  &type))
 		id = (int)type;
@@ -373,8 +383,10 @@ int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 		c.t = v->types[id];
 	} else {
 		event = tep_find_event(v->tep, id);
-		if (!event)
+		if (!event) {
+			v->stats.unknown++;
 			return 0;
+		}
 		if (!v->type_size)
 			learn_common(v, event);
 		c.t = get_type(v, event);

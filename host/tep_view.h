@@ -23,6 +23,15 @@ void tep_view_free(struct tep_view *v);
 /* Whether some probe of the session declares @event. */
 int tep_view_wanted(struct tep_view *v, struct tep_event *event);
 
+/* What the records said about themselves, for the host to report. */
+struct tep_view_stats {
+	unsigned long long unknown;	/* records of no known event: damage */
+	unsigned long long lost;	/* events the ring buffer dropped */
+	int lost_unknown;		/* some drops were not counted */
+};
+
+void tep_view_stats(const struct tep_view *v, struct tep_view_stats *st);
+
 /*
  * Run every probe declaring @rec's event (the host advances the session's
  * clock first: ktap_session_time).  Returns 0, or -1 with the reason in

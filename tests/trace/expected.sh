@@ -38,3 +38,10 @@ printf '%s\t%s\t%s\t%s\t0\n' "$exec_" "$exit_" "$getppid" "$openat" > multi_buff
 trace-cmd report -N -i $D/sched.dat 2>/dev/null |
 	sed -n 's/.*sched_switch: *\(prev_comm=ktap-nap .*prev_state=Z .*\)/\1/p' \
 	> argstr_format.out
+
+# corrupt-data.dat: the records libtracecmd still reads, but the damaged one
+awk '$1 == "libtracecmd" && $2 == "corrupt-data.dat" {
+	for (i = 1; i <= NF; i++)
+		if ($i == "event" && $(i + 2) != "?:?") n += $(i + 3)
+	print n
+}' $D/broken.facts > damaged_data.out
