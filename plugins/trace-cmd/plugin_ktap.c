@@ -286,6 +286,7 @@ PLUGIN_EXPORT int TEP_PLUGIN_LOADER(struct tep_handle *tep)
 
 PLUGIN_EXPORT int TEP_PLUGIN_UNLOADER(struct tep_handle *tep)
 {
+	struct tep_view_stats st;
 	int i;
 
 	(void)tep;
@@ -297,6 +298,10 @@ PLUGIN_EXPORT int TEP_PLUGIN_UNLOADER(struct tep_handle *tep)
 	if (ktap_session_end(K.s))
 		script_error();
 	fflush(stdout);
+	tep_view_stats(K.view, &st);
+	if (st.lost || st.lost_unknown)
+		fprintf(stderr, "ktap: warning: the ring buffer lost %s%llu events while recording\n",
+			st.lost_unknown ? "at least " : "", st.lost);
 	tep_view_free(K.view);
 	ktap_session_free(K.s);
 	for (i = 0; i < K.nregistered; i++)
