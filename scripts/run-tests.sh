@@ -25,6 +25,7 @@ cd "$TOP" || exit 1
 part "language cases" tests/lang/run.sh "$BUILD/ktap"
 part "trace.dat cases (ktap -i)" sh -c 'tests/lang/run.sh "$1" tests/trace/*.kp' - "$BUILD/ktap"
 part "trace-cmd plugin cases" tests/trace-cmd/run.sh "$BUILD"
+part "kernelshark plugin (headless)" tests/kernelshark/run.sh "$BUILD"
 part "live (root, tracefs)" tests/live/run.sh "$BUILD"
 part "unit tests" tests/unit/run.sh "$BUILD"
 part "freestanding core" scripts/check-freestanding.sh
