@@ -28,6 +28,9 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec,
 
 	(void)h;
 	(void)cpu;
+	/* libtracecmd 1.3 keeps iterating whatever the callback returns */
+	if (r->failed || ktap_session_exited(r->s, NULL))
+		return 1;
 	if (ktap_session_time(r->s, rec->ts) || tep_view_fire(r->view, rec)) {
 		r->failed = 1;
 		return 1;

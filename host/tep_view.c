@@ -113,6 +113,20 @@ static struct evtype *build_type(struct tep_view *v, struct tep_event *event)
 	return t;
 }
 
+/* Learn where the common fields are from the first event seen. */
+static void learn_common(struct tep_view *v, struct tep_event *event)
+{
+	struct tep_format_field *t = tep_find_common_field(event, "common_type");
+	struct tep_format_field *p = tep_find_common_field(event, "common_pid");
+
+	if (!t || !p)
+		return;
+	v->type_off = t->offset;
+	v->type_size = t->size;
+	v->pid_off = p->offset;
+	v->pid_size = p->size;
+}
+
 static struct evtype *get_type(struct tep_view *v, struct tep_event *event)
 {
 	int id = event->id;
@@ -129,8 +143,11 @@ static struct evtype *get_type(struct tep_view *v, struct tep_event *event)
 		v->types = nt;
 		v->ntypes = n;
 	}
-	if (!v->types[id])
+	if (!v->types[id]) {
+		if (!v->type_size)
+			learn_common(v, event);
 		v->types[id] = build_type(v, event);
+	}
 	return v->types[id];
 }
 
@@ -347,20 +364,6 @@ static inline int common_field(struct tep_view *v, struct tep_record *rec,
 	return 0;
 }
 
-/* Learn where the common fields are from the first event seen. */
-static void learn_common(struct tep_view *v, struct tep_event *event)
-{
-	struct tep_format_field *t = tep_find_common_field(event, "common_type");
-	struct tep_format_field *p = tep_find_common_field(event, "common_pid");
-
-	if (!t || !p)
-		return;
-	v->type_off = t->offset;
-	v->type_size = t->size;
-	v->pid_off = p->offset;
-	v->pid_size = p->size;
-}
-
 int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 {
 	struct tep_event *event;
@@ -387,8 +390,6 @@ int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 			v->stats.unknown++;
 			return 0;
 		}
-		if (!v->type_size)
-			learn_common(v, event);
 		c.t = get_type(v, event);
 	}
 	if (!c.t || !c.t->nprobes)

@@ -543,6 +543,12 @@ int lib_bind_globals(struct ktap_session *S)
 
 #define HOSTFN_MAX_ARGS	8
 
+/* A host function and its names: lib, name and "lib.name" (or just name). */
+static size_t hostfn_size(size_t ll, size_t nl)
+{
+	return sizeof(struct kp_hostfn) + ll + nl + (ll ? ll + nl : 0);
+}
+
 /* What every host function runs: convert, call, convert back. */
 static int host_call(struct ktap_session *S, struct kp_value *a, int n)
 {
@@ -553,7 +559,7 @@ static int host_call(struct ktap_session *S, struct kp_value *a, int n)
 
 	if (n > HOSTFN_MAX_ARGS)
 		return kp_error(S, "'%s': too many arguments (at most %d)",
-				h->b.name, HOSTFN_MAX_ARGS);
+				h->full, HOSTFN_MAX_ARGS);
 	for (i = 0; i < n; i++) {
 		kp_memset(&args[i], 0, sizeof(args[i]));
 		if (is_num(&a[i]) || a[i].type == KT_BOOL) {
@@ -564,13 +570,13 @@ static int host_call(struct ktap_session *S, struct kp_value *a, int n)
 			args[i].str = a[i].u.s->data;
 			args[i].len = a[i].u.s->len;
 		} else if (!is_nil(&a[i])) {
-			return arg_error(S, h->b.name, i, "number or string",
+			return arg_error(S, h->full, i, "number or string",
 					 a, n);
 		}
 	}
 	kp_memset(&ret, 0, sizeof(ret));
 	if (h->fn(h->ctx, args, n, &ret, err, sizeof(err)))
-		return kp_error(S, "%s: %s", h->b.name, err);
+		return kp_error(S, "%s: %s", h->full, err);
 	if (ret.type == KTAP_FIELD_INT) {
 		set_num(&a[0], ret.num);
 	} else if (ret.type == KTAP_FIELD_STRING) {
@@ -594,15 +600,21 @@ int ktap_session_add_function(struct ktap_session *S, const char *lib,
 
 	if (S->mod)
 		return kp_error(S, "functions must be added before the script is loaded");
-	h = kp_malloc(S, sizeof(*h) + ll + nl);
+	/* one block: lib NUL name NUL, then "lib.name" NUL */
+	h = kp_malloc(S, hostfn_size(ll, nl));
 	if (!h)
 		return -1;
 	p = (char *)(h + 1);
 	h->lib = NULL;
+	h->full = p + ll;
 	if (lib) {
 		kp_memcpy(p, lib, ll);
 		h->lib = p;
 		p += ll;
+		h->full = p + nl;
+		kp_memcpy(p + nl, lib, ll - 1);
+		p[nl + ll - 1] = '.';
+		kp_memcpy(p + nl + ll, name, nl);
 	}
 	kp_memcpy(p, name, nl);
 	h->b.name = p;
@@ -621,7 +633,7 @@ void lib_free_functions(struct ktap_session *S)
 		size_t ll = h->lib ? kp_strlen(h->lib) + 1 : 0;
 
 		S->hostfns = h->next;
-		kp_free(S, h, sizeof(*h) + ll + kp_strlen(h->b.name) + 1);
+		kp_free(S, h, hostfn_size(ll, kp_strlen(h->b.name) + 1));
 	}
 }
 

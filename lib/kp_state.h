@@ -40,6 +40,7 @@ struct kp_hostfn {
 	ktap_function_fn fn;
 	void *ctx;
 	const char *lib;	/* NULL: a global */
+	const char *full;	/* "lib.name", for messages */
 	struct kp_hostfn *next;
 };
 
