@@ -271,6 +271,10 @@ static int table_incr(struct ktap_session *S, const struct kp_value *t,
 	slot = tab_ref(S, t->u.t, key);
 	if (!slot)
 		return -1;
+	if (kp_likely(is_num(slot) && is_num(delta))) {
+		slot->u.n = kp_add(slot->u.n, delta->u.n);
+		return 0;
+	}
 	was_nil = is_nil(slot);
 	if (incr(S, slot, delta))
 		return -1;
