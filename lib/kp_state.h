@@ -145,10 +145,11 @@ void kp_out_flush(struct ktap_session *S);
 /* ---------------------------------------------------------------- vm.c */
 
 /*
- * Call the script function in func[0] with func[1..nargs] and run it to
- * completion.  Results are discarded.  Returns 0, or -1 on a runtime error.
+ * Enter the script function in func[0] (the bottom of the stack) with
+ * func[1..nargs] and run it to completion.  Results are discarded.
+ * Returns 0, or -1 on a runtime error.
  */
-int vm_call(struct ktap_session *S, struct kp_value *func, int nargs);
+int vm_enter(struct ktap_session *S, struct kp_value *func, int nargs);
 /* Raw equality: no errors, different types are unequal. */
 int vm_equal(const struct kp_value *a, const struct kp_value *b);
 /* Close open upvalues pointing at or above @level. */

@@ -201,7 +201,7 @@ static int invoke(struct ktap_session *S, struct kp_closure *cl,
 	set_func(&S->stack[0], cl);
 	S->stack[1].type = KT_EVENT;
 	S->hwm = S->stack + 2;
-	r = vm_call(S, S->stack, pass_event);
+	r = vm_enter(S, S->stack, pass_event);
 	for (v = S->stack; v < S->hwm; v++)
 		set_nil(v);
 	S->hwm = S->top = S->stack;

@@ -1202,15 +1202,28 @@ vm_error:
 	return -1;
 }
 
-int vm_call(struct ktap_session *S, struct kp_value *func, int nargs)
+int vm_enter(struct ktap_session *S, struct kp_value *func, int nargs)
 {
-	struct kp_frame *f;
+	const struct kp_proto *p = func->u.cl->p;
+	struct kp_frame *f = S->frames + 1;
+	int i;
 
-	if (func->type != KT_FUNC)
-		return kp_error(S, "attempt to call a %s value",
-				kp_typename(func));
-	f = push_frame(S, S->frames, func, nargs, 0);
-	if (!f)
-		return -1;
+	/* a handler's frame, set up directly: this runs for every event */
+	if (kp_unlikely(p->is_vararg ||
+			func + 1 + p->framesize > S->stack_last)) {
+		f = push_frame(S, S->frames, func, nargs, 0);
+		if (!f)
+			return -1;
+		return execute(S, f);
+	}
+	for (i = nargs; i < p->nparams; i++)
+		set_nil(&func[1 + i]);
+	if (func + 1 + p->framesize > S->hwm)
+		S->hwm = func + 1 + p->framesize;
+	f->cl = func->u.cl;
+	f->func = func;
+	f->base = func + 1;
+	f->nresults = 0;
+	f->nvarargs = 0;
 	return execute(S, f);
 }
