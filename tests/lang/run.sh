@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh KTAP [CASE...] - run language cases.
+# run.sh KTAP [CASE...] - run ktap cases: these language cases by default,
+# or the given ones (tests/trace/ uses it too).
 #
-# A case is NAME.kp with its expected stdout in NAME.out (none: no output
-# expected).  Comment lines at the top of NAME.kp may say more:
+# A case is NAME.kp, run in its folder, with its expected stdout in
+# NAME.out (none: no output expected); it is reported as FOLDER/NAME.  Comment lines at the top of NAME.kp may say more:
 #   # test: status N          expected exit status (default 0)
 #   # test: stderr REGEX      stderr must match (grep -E); may repeat
 #   # test: args A B ...      arguments after the script
@@ -14,6 +15,7 @@
 KTAP=$(cd "$(dirname "${1:?usage: run.sh KTAP [CASE...]}")" && pwd)/$(basename "$1")
 shift
 DIR=$(cd "$(dirname "$0")" && pwd)
+. "$DIR/../cases.sh"
 [ $# -gt 0 ] || set -- "$DIR"/*.kp
 OUT=$(mktemp)
 ERR=$(mktemp)
@@ -23,10 +25,10 @@ for kp in "$@"; do
 	name=$(basename "$kp" .kp)
 	suite=$(basename "$(dirname "$kp")")
 	exp_out=${kp%.kp}.out
-	directives=$(sed -n 's/^# test: //p' "$kp")
-	status=$(printf '%s\n' "$directives" | sed -n 's/^status //p' | head -1)
-	args=$(printf '%s\n' "$directives" | sed -n 's/^args //p' | head -1)
-	opts=$(printf '%s\n' "$directives" | sed -n 's/^options //p' | head -1)
+	directives=$(directives "$kp")
+	status=$(directive status "$directives")
+	args=$(directive args "$directives")
+	opts=$(directive options "$directives")
 	[ -n "$status" ] || status=0
 	# shellcheck disable=SC2086
 	(cd "$(dirname "$kp")" && exec "$KTAP" $opts "$name.kp" $args) >"$OUT" 2>"$ERR" </dev/null
@@ -39,19 +41,6 @@ for kp in "$@"; do
 	elif [ ! -f "$exp_out" ] && [ -s "$OUT" ]; then
 		why="unexpected stdout: $(head -c 200 "$OUT" | tr '\n' ' ')"
 	fi
-	if [ -z "$why" ]; then
-		pats=$(printf '%s\n' "$directives" | sed -n 's/^stderr //p')
-		if [ -z "$pats" ] && [ -s "$ERR" ]; then
-			why="unexpected stderr: $(head -c 200 "$ERR" | tr '\n' ' ')"
-		fi
-		printf '%s\n' "$pats" | while IFS= read -r pat; do
-			[ -n "$pat" ] || continue
-			grep -Eq -- "$pat" "$ERR" || { echo x; break; }
-		done | grep -q x && why="stderr does not match: $(head -c 200 "$ERR" | tr '\n' ' ')"
-	fi
-	if [ -z "$why" ]; then
-		echo "ok $suite/$name"
-	else
-		echo "not ok $suite/$name: $why"
-	fi
+	[ -n "$why" ] || why=$(stderr_problem "$directives" "$ERR")
+	verdict "$suite/$name" "$why"
 done

@@ -13,6 +13,7 @@
 BUILD=$(cd "${1:?usage: run.sh BUILD_DIR [CASE...]}" && pwd)
 shift
 DIR=$(cd "$(dirname "$0")" && pwd)
+. "$DIR/../cases.sh"
 [ $# -gt 0 ] || set -- "$DIR"/*.kp
 OUT=$(mktemp)
 ERR=$(mktemp)
@@ -26,8 +27,8 @@ export TRACEEVENT_PLUGIN_DIR="$BUILD/plugins/trace-cmd"
 
 for kp in "$@"; do
 	name=$(basename "$kp" .kp)
-	directives=$(sed -n 's/^# test: //p' "$kp")
-	report=$(printf '%s\n' "$directives" | sed -n 's/^report //p' | head -1)
+	directives=$(directives "$kp")
+	report=$(directive report "$directives")
 	data=${report%% *}
 	opts=
 	[ "$data" = "$report" ] || opts=${report#* }
@@ -38,18 +39,6 @@ for kp in "$@"; do
 	if ! cmp -s "$OUT" "$DIR/$name.out"; then
 		why="output differs: $(diff "$DIR/$name.out" "$OUT" | head -4 | tr '\n' ' ')"
 	fi
-	pats=$(printf '%s\n' "$directives" | sed -n 's/^stderr //p')
-	if [ -z "$why" ] && [ -z "$pats" ] && [ -s "$ERR" ]; then
-		why="unexpected stderr: $(head -c 200 "$ERR" | tr '\n' ' ')"
-	fi
-	if [ -z "$why" ] && [ -n "$pats" ]; then
-		printf '%s\n' "$pats" | while IFS= read -r pat; do
-			grep -Eq -- "$pat" "$ERR" || { echo x; break; }
-		done | grep -q x && why="stderr does not match: $(head -c 200 "$ERR" | tr '\n' ' ')"
-	fi
-	if [ -z "$why" ]; then
-		echo "ok trace-cmd/$name"
-	else
-		echo "not ok trace-cmd/$name: $why"
-	fi
+	[ -n "$why" ] || why=$(stderr_problem "$directives" "$ERR")
+	verdict "trace-cmd/$name" "$why"
 done
