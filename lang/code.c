@@ -33,7 +33,7 @@ static void __attribute__((noreturn)) error(struct funcstate *fs,
 
 /* ------------------------------------------------------------ emitting */
 
-int code_emit(struct funcstate *fs, uint32_t i)
+static int code_emit(struct funcstate *fs, uint32_t i)
 {
 	struct protob *f = fs->f;
 	struct compiler *C = fs->C;
@@ -115,7 +115,7 @@ static void freeregs(struct funcstate *fs, int r1, int r2)
 	}
 }
 
-void code_freeexp(struct funcstate *fs, struct expdesc *e)
+static void code_freeexp(struct funcstate *fs, struct expdesc *e)
 {
 	if (e->k == VNONRELOC)
 		freereg(fs, e->u.info);
@@ -170,7 +170,7 @@ int code_stringk(struct funcstate *fs, const char *s, size_t len)
 	return addk(fs, &k);
 }
 
-int code_intk(struct funcstate *fs, int64_t v)
+static int code_intk(struct funcstate *fs, int64_t v)
 {
 	struct kconst k = { .type = KBC_INT, .num = v };
 
@@ -253,7 +253,7 @@ static int getjump(struct funcstate *fs, int pc)
 	return off == NO_JUMP ? NO_JUMP : pc + 1 + off;
 }
 
-void code_fixjump(struct funcstate *fs, int pc, int dest)
+static void code_fixjump(struct funcstate *fs, int pc, int dest)
 {
 	int off = dest - (pc + 1);
 
@@ -503,7 +503,7 @@ static int need_value(struct funcstate *fs, int list)
 	return 0;
 }
 
-void code_exp2reg(struct funcstate *fs, struct expdesc *e, int reg)
+static void code_exp2reg(struct funcstate *fs, struct expdesc *e, int reg)
 {
 	discharge2reg(fs, e, reg);
 	if (e->k == VJMP)
@@ -605,7 +605,7 @@ static int exp2K(struct funcstate *fs, struct expdesc *e)
 	return 1;
 }
 
-int code_exp2RK(struct funcstate *fs, struct expdesc *e)
+static int code_exp2RK(struct funcstate *fs, struct expdesc *e)
 {
 	if (exp2K(fs, e))
 		return 1;
@@ -753,7 +753,7 @@ void code_goiftrue(struct funcstate *fs, struct expdesc *e)
 	e->t = NO_JUMP;
 }
 
-void code_goiffalse(struct funcstate *fs, struct expdesc *e)
+static void code_goiffalse(struct funcstate *fs, struct expdesc *e)
 {
 	int pc;
 

@@ -186,7 +186,6 @@ void *code_grow(struct compiler *C, void *arr, int *cap, size_t itemsize);
 
 /* ------------------------------------------------------------ code.c */
 
-int code_emit(struct funcstate *fs, uint32_t i);
 int code_ABCk(struct funcstate *fs, int op, int a, int b, int c, int k);
 #define code_ABC(fs, o, a, b, c)	code_ABCk(fs, o, a, b, c, 0)
 int code_ABx(struct funcstate *fs, int op, int a, unsigned int bx);
@@ -195,14 +194,12 @@ int code_getlabel(struct funcstate *fs);
 void code_patchlist(struct funcstate *fs, int list, int target);
 void code_patchtohere(struct funcstate *fs, int list);
 void code_concat(struct funcstate *fs, int *l1, int l2);
-void code_fixjump(struct funcstate *fs, int pc, int dest);
 void code_ret(struct funcstate *fs, int first, int nret);
 void code_nil(struct funcstate *fs, int from, int n);
 void code_int(struct funcstate *fs, int reg, int64_t v);
 void code_checkstack(struct funcstate *fs, int n);
 void code_reserveregs(struct funcstate *fs, int n);
 int code_stringk(struct funcstate *fs, const char *s, size_t len);
-int code_intk(struct funcstate *fs, int64_t v);
 void code_setreturns(struct funcstate *fs, struct expdesc *e, int nresults);
 #define code_setmultret(fs, e)	code_setreturns(fs, e, -1)
 void code_setoneret(struct funcstate *fs, struct expdesc *e);
@@ -211,15 +208,11 @@ int code_exp2anyreg(struct funcstate *fs, struct expdesc *e);
 void code_exp2anyregup(struct funcstate *fs, struct expdesc *e);
 void code_exp2nextreg(struct funcstate *fs, struct expdesc *e);
 void code_exp2val(struct funcstate *fs, struct expdesc *e);
-void code_exp2reg(struct funcstate *fs, struct expdesc *e, int reg);
-int code_exp2RK(struct funcstate *fs, struct expdesc *e);
-void code_freeexp(struct funcstate *fs, struct expdesc *e);
 void code_storevar(struct funcstate *fs, struct expdesc *var,
 		   struct expdesc *ex);
 void code_self(struct funcstate *fs, struct expdesc *e, struct expdesc *key);
 void code_indexed(struct funcstate *fs, struct expdesc *t, struct expdesc *k);
 void code_goiftrue(struct funcstate *fs, struct expdesc *e);
-void code_goiffalse(struct funcstate *fs, struct expdesc *e);
 void code_prefix(struct funcstate *fs, enum unop op, struct expdesc *e,
 		 int line);
 void code_infix(struct funcstate *fs, enum binop op, struct expdesc *v);

@@ -31,7 +31,7 @@ static int ilog2(uint64_t v)
 	return 63 - __builtin_clzll(v);
 }
 
-int agg_log2_bucket(int64_t v)
+static int agg_log2_bucket(int64_t v)
 {
 	if (v > 0)
 		return KP_AGG_LOG2 + 1 + ilog2((uint64_t)v);
@@ -49,7 +49,7 @@ int64_t agg_log2_value(int i)
 	return 0;
 }
 
-uint32_t agg_linear_bucket(const struct kp_lspec *ls, int64_t v)
+static uint32_t agg_linear_bucket(const struct kp_lspec *ls, int64_t v)
 {
 	if (v < ls->lo)
 		return 0;

@@ -16,12 +16,8 @@ struct kp_agg *agg_new(struct ktap_session *S, const struct kp_lspec *spec);
  */
 int agg_add(struct ktap_session *S, struct kp_value *slot,
 	    const struct kp_value *val);
-/* Index of @v among the KP_AGG_NBUCKETS power-of-two buckets. */
-int agg_log2_bucket(int64_t v);
 /* Smallest value of power-of-two bucket @i. */
 int64_t agg_log2_value(int i);
-/* Index of @v among a linear spec's buckets (0: below lo, last: >= hi). */
-uint32_t agg_linear_bucket(const struct kp_lspec *ls, int64_t v);
 int64_t agg_avg(const struct kp_agg *a);
 int agg_tostring(struct ktap_session *S, struct kp_buf *b,
 		 const struct kp_agg *a);

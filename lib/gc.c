@@ -16,6 +16,8 @@
 
 #define GC_MIN_THRESHOLD	(1ULL << 20)
 
+static void gc_collect(struct ktap_session *S);
+
 static void gc_update_threshold(struct ktap_session *S)
 {
 	uint64_t t = S->mem * 2;
@@ -253,7 +255,7 @@ static void free_obj(struct ktap_session *S, struct kp_obj *o)
 	kp_free(S, o, obj_size(o));
 }
 
-void gc_collect(struct ktap_session *S)
+static void gc_collect(struct ktap_session *S)
 {
 	struct kp_obj **pp = &S->objs;
 

@@ -125,7 +125,6 @@ static inline void gc_unpin(struct ktap_session *S)
 	set_nil(&S->pins[--S->npins]);
 }
 
-void gc_collect(struct ktap_session *S);
 void gc_free_all(struct ktap_session *S);
 
 /* -------------------------------------------------------------- buffers */
@@ -152,11 +151,6 @@ void kp_out_flush(struct ktap_session *S);
 int vm_enter(struct ktap_session *S, struct kp_value *func, int nargs);
 /* Raw equality: no errors, different types are unequal. */
 int vm_equal(const struct kp_value *a, const struct kp_value *b);
-/* Close open upvalues pointing at or above @level. */
-void vm_close_upvals(struct ktap_session *S, struct kp_value *level);
-/* Index any indexable value: tables, the event object. */
-int vm_index(struct ktap_session *S, const struct kp_value *obj,
-	     const struct kp_value *key, struct kp_value *res);
 
 /* -------------------------------------------------------------- load.c */
 

@@ -23,7 +23,7 @@ void out_maybe_flush(struct ktap_session *S)
 
 #define lit(S, b, s)	buf_add(S, b, s, sizeof(s) - 1)
 
-int out_json_string(struct ktap_session *S, struct kp_buf *b, const char *s,
+static int out_json_string(struct ktap_session *S, struct kp_buf *b, const char *s,
 		    size_t len)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -13,9 +13,6 @@
 int out_print(struct ktap_session *S, const struct kp_value *args, int n);
 /* Text produced by printf and the ansi functions. */
 int out_text(struct ktap_session *S, const char *s, size_t len);
-/* A JSON string literal of @s. */
-int out_json_string(struct ktap_session *S, struct kp_buf *b, const char *s,
-		    size_t len);
 /* A JSON value for @v: numbers, strings, booleans, null, else its text. */
 int out_json_value(struct ktap_session *S, struct kp_buf *b,
 		   const struct kp_value *v);

@@ -11,6 +11,7 @@
 /* Longest string a script may build. */
 #define KP_MAX_STRLEN	(64U << 20)
 
+/* The hash every string of this session has, from its bytes alone. */
 uint32_t str_hash(const char *s, size_t len);
 /* The interned string with these bytes; NULL (and an error) on failure. */
 struct kp_str *str_new(struct ktap_session *S, const char *s, size_t len);

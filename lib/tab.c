@@ -41,7 +41,7 @@ static int key_eq(const struct kp_value *a, const struct kp_value *b)
 	}
 }
 
-int tab_check_key(struct ktap_session *S, const struct kp_value *key)
+static int tab_check_key(struct ktap_session *S, const struct kp_value *key)
 {
 	switch (key->type) {
 	case KT_NUM:

@@ -92,7 +92,5 @@ int tab_next(const struct kp_tab *t, uint64_t *pos, struct kp_value *k,
 	     struct kp_value *v);
 /* Remove every entry and release the parts (delete(t), the collector). */
 void tab_free(struct ktap_session *S, struct kp_tab *t);
-/* Check a key type; returns 0 or -1 with an error. */
-int tab_check_key(struct ktap_session *S, const struct kp_value *key);
 
 #endif /* KTAP_TAB_H */

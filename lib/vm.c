@@ -118,7 +118,7 @@ static struct kp_upval *find_upval(struct ktap_session *S,
 	return uv;
 }
 
-void vm_close_upvals(struct ktap_session *S, struct kp_value *level)
+static void vm_close_upvals(struct ktap_session *S, struct kp_value *level)
 {
 	struct kp_upval *uv;
 
@@ -130,7 +130,7 @@ void vm_close_upvals(struct ktap_session *S, struct kp_value *level)
 }
 
 /* Index a value that is not a table (the slow path of the GET opcodes). */
-int vm_index(struct ktap_session *S, const struct kp_value *obj,
+static int vm_index(struct ktap_session *S, const struct kp_value *obj,
 	     const struct kp_value *key, struct kp_value *res)
 {
 	if (obj->type == KT_TAB) {
