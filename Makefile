@@ -28,7 +28,8 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/marker.c cmd/tracedat.c host/platform.c \
+CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/marker.c cmd/tracedat.c \
+		   host/platform.c \
 		   host/script.c \
 		   host/tep_view.c
 
@@ -68,7 +69,7 @@ $(O)/libktap.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libktap.so.0 $(LDFLAGS) -o $@ $^
 
 $(O)/ktap: $(CMD_OBJS) $(O)/libktap.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(TRACE_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TRACE_LIBS) -lpthread
 
 # the plugin carries its own copy of the runtime: nothing to install beside it
 $(TEP_PLUGIN): $(PLUGIN_OBJS) $(LIB_OBJS)
@@ -114,6 +115,20 @@ $(KS_PLUGIN): $(KS_OBJS) $(LIB_OBJS) $(KS_MAP)
 -include $(KS_OBJS:.o=.d)
 
 .PHONY: kernelshark-plugin
+
+# ------------------------------------------------------- the kernel module
+
+# ktapvm.ko from kmod/ and the same lib/ sources (Documentation/kernel-module.md):
+#	make kmod [KDIR=/lib/modules/<release>/build]	-> kmod/ktapvm.ko
+KDIR		?= /lib/modules/$(shell uname -r)/build
+
+kmod:
+	$(MAKE) -C kmod KDIR=$(KDIR)
+
+kmod-clean:
+	$(MAKE) -C kmod KDIR=$(KDIR) clean
+
+.PHONY: kmod kmod-clean
 
 # ------------------------------------------------------------------ tests
 

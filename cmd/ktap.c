@@ -17,6 +17,7 @@
 
 #include "../host/platform.h"
 #include "../host/script.h"
+#include "kernel.h"
 #include "marker.h"
 #include "tracedat.h"
 
@@ -29,6 +30,8 @@ struct options {
 	const char *output;		/* -o */
 	const char *input;		/* -i */
 	const char *ftrace;		/* --ftrace[=INSTANCE] */
+	int kernel;			/* --kernel */
+	int user;			/* --user */
 	int listing;			/* -b */
 	int json;			/* -f json */
 	int quiet;			/* -q */
@@ -59,6 +62,9 @@ static const char usage_text[] =
 "  --max-loop N    backward jumps and calls per handler run (0: unlimited)\n"
 "  --max-mem SIZE  session memory limit, e.g. 64M (default 256M, least 1M)\n"
 "  --max-depth N   nested calls (default 1000)\n"
+"  --kernel        run the script in the kernel VM (ktapvm.ko, /dev/ktap);\n"
+"                  the default when /dev/ktap exists and no -i is given\n"
+"  --user          run the script in this process, even with /dev/ktap\n"
 "  -V, --version   print the version\n"
 "  -h, --help      print this help\n"
 "\n"
@@ -108,7 +114,8 @@ static uint64_t parse_number(const char *s, const char *opt)
 	return v;
 }
 
-enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH, OPT_FTRACE };
+enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH, OPT_FTRACE,
+       OPT_KERNEL, OPT_USER };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -119,6 +126,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
 		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 		{ "ftrace", optional_argument, NULL, OPT_FTRACE },
+		{ "kernel", no_argument, NULL, OPT_KERNEL },
+		{ "user", no_argument, NULL, OPT_USER },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -179,6 +188,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FTRACE:
 			o->ftrace = optarg ? optarg : "";
+			break;
+		case OPT_KERNEL:
+			o->kernel = 1;
+			break;
+		case OPT_USER:
+			o->user = 1;
 			break;
 		case OPT_MAX_DEPTH:
 			v = parse_number(optarg, "--max-depth");
@@ -314,6 +329,8 @@ int main(int argc, char **argv)
 	FILE *out = stdout;
 
 	first = parse_options(argc, argv, &o);
+	if (o.kernel && (o.user || o.input || o.ftrace))
+		usage_error("--kernel cannot go with --user, -i or --ftrace");
 	if (o.oneliner) {
 		name = "(command line)";
 		src = o.oneliner;
@@ -392,6 +409,17 @@ int main(int argc, char **argv)
 	} else if (o.dry_run) {
 		print_manifest(s);
 		ret = 0;
+	} else if (o.kernel || (!o.user && !o.input && kernel_available())) {
+		/* verified here too: the same messages before the module's */
+		struct kernel_run kr = {
+			.name = name, .bc = bc, .size = bclen, .argc = nargs,
+			.argv = argv + first, .limits = &o.limits,
+			.json = o.json, .quiet = o.quiet, .verbose = o.verbose,
+			.has_probes = has_event_probes(s), .out = out,
+		};
+
+		ret = kernel_run(&kr);
+		o.verbose = 0;
 	} else {
 		ret = run(s, &o, name, out);
 	}

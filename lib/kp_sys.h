@@ -14,8 +14,11 @@
 #include "../include/ktap/ktap.h"
 
 #if defined(__KERNEL__)
+#include <linux/compiler.h>
 #include <linux/string.h>
 #include <linux/limits.h>
+/* objtool must see the interpreter's dispatch table as a jump table */
+#define KP_JUMP_TABLE		__annotate_jump_table
 #elif !defined(KTAP_FREESTANDING)
 #include <string.h>
 #endif
@@ -37,12 +40,16 @@ typedef __builtin_va_list kp_va_list;
 #define kp_va_end(ap)		__builtin_va_end(ap)
 #define kp_va_copy(d, s)	__builtin_va_copy(d, s)
 
+#ifndef KP_JUMP_TABLE
+#define KP_JUMP_TABLE
+#endif
+
 #define kp_likely(x)		__builtin_expect(!!(x), 1)
 #define kp_unlikely(x)		__builtin_expect(!!(x), 0)
 #define KP_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define KP_UNUSED		__attribute__((unused))
+#define KP_UNUSED		__attribute__((__unused__))
 /* Slow paths stay out of the interpreter's frame (the kernel stack is small). */
-#define KP_NOINLINE		__attribute__((noinline))
-#define KP_PRINTF(f, a)		__attribute__((format(printf, f, a)))
+#define KP_NOINLINE		__attribute__((__noinline__))
+#define KP_PRINTF(f, a)		__attribute__((__format__(__printf__, f, a)))
 
 #endif /* KTAP_KP_SYS_H */

@@ -572,7 +572,7 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 	uint64_t budget = S->lim.max_loop;
 	uint32_t i;
 #ifdef KP_COMPUTED_GOTO
-	static const void *const disptab[1 << SIZE_OP] = {
+	static const void *const disptab[1 << SIZE_OP] KP_JUMP_TABLE = {
 #define KP_LABEL(name, mode, doc) [OP_##name] = &&L_OP_##name,
 		KTAP_OPCODES(KP_LABEL)
 #undef KP_LABEL

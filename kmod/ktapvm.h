@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktapvm.h - the kernel host of the ktap runtime: a session per open file
+ * of /dev/ktap, its memory arena and its output ring.
+ */
+#ifndef KTAPVM_H
+#define KTAPVM_H
+
+#include <linux/kallsyms.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "../include/ktap/ktap.h"
+
+#define KV_NCLASS	8	/* small block classes: 16 .. 2048 bytes */
+
+/*
+ * Memory of one session.  Blocks come from chunks the arena owns; freed
+ * blocks go to per-size free lists and are reused.  New chunks are only
+ * taken where sleeping is allowed (the session's ioctls): code running in
+ * probe context later allocates from what is already there, never from
+ * a sleeping allocator.
+ */
+struct kv_arena {
+	struct kv_chunk *chunks;
+	char *bump, *end;
+	struct kv_free *small[KV_NCLASS];
+	struct kv_free *large;
+	size_t reserved;	/* bytes in chunks */
+	bool can_grow;
+};
+
+/* The script's output, read by the ktap command through read()/poll(). */
+struct kv_ring {
+	char *buf;
+	size_t size;
+	size_t head, tail;	/* data is [tail, head) modulo size */
+	spinlock_t lock;
+	wait_queue_head_t readers;	/* data arrived, or the end */
+	wait_queue_head_t writers;	/* room appeared */
+	u64 lost;
+	bool finished;		/* no more output will come */
+	bool reader_gone;
+};
+
+struct kv_session {
+	struct mutex lock;	/* one ioctl at a time */
+	struct ktap_session *s;
+	struct ktap_platform pf;
+	struct kv_arena arena;
+	struct kv_ring ring;
+	char comm[TASK_COMM_LEN];
+	char sym[KSYM_SYMBOL_LEN];
+};
+
+/* kplatform.c */
+void kv_platform_init(struct kv_session *ks);
+int kv_ring_init(struct kv_ring *r, size_t size);
+void kv_ring_free(struct kv_ring *r);
+void kv_ring_finish(struct kv_ring *r);
+ssize_t kv_ring_read(struct kv_ring *r, char __user *buf, size_t len,
+		     bool nonblock);
+__poll_t kv_ring_poll(struct kv_ring *r, struct file *file, poll_table *wait);
+void kv_arena_free(struct kv_arena *a);
+
+#endif /* KTAPVM_H */
