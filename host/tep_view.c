@@ -47,6 +47,7 @@ struct current {
 	struct tep_view *v;
 	struct evtype *t;
 	struct tep_record *rec;
+	const struct tep_view_task *task;	/* or NULL */
 };
 
 struct tep_view *tep_view_new(struct tep_handle *tep, struct ktap_session *s)
@@ -325,6 +326,8 @@ static const char *ev_comm(const struct ktap_event *ev)
 	unsigned int slot = (unsigned int)pid % COMM_CACHE;
 	struct tep_view *v = c->v;
 
+	if (c->task)
+		return c->task->comm_fn ? c->task->comm_fn(c->task->arg) : NULL;
 	if (!v->comms[slot].comm || v->comms[slot].pid != pid) {
 		v->comms[slot].pid = pid;
 		v->comms[slot].comm = tep_data_comm_from_pid(v->tep, pid);
@@ -366,8 +369,14 @@ static inline int common_field(struct tep_view *v, struct tep_record *rec,
 
 int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 {
+	return tep_view_fire_task(v, rec, NULL);
+}
+
+int tep_view_fire_task(struct tep_view *v, struct tep_record *rec,
+		       const struct tep_view_task *task)
+{
 	struct tep_event *event;
-	struct current c = { .v = v, .rec = rec };
+	struct current c = { .v = v, .rec = rec, .task = task };
 	struct ktap_event ev;
 	unsigned long long pid = 0, type;
 	uint32_t i;
@@ -394,17 +403,23 @@ int tep_view_fire(struct tep_view *v, struct tep_record *rec)
 	}
 	if (!c.t || !c.t->nprobes)
 		return 0;
-	if (v->pid_size)
-		common_field(v, rec, v->pid_off, v->pid_size, &pid);
 	ev.ops = &tep_event_ops;
 	ev.data = &c;
 	ev.name = c.t->name;
 	ev.timestamp = rec->ts;
 	ev.task.cpu = rec->cpu;
-	ev.task.pid = (int)pid;
-	ev.task.tid = (int)pid;
 	ev.task.uid = -1;
-	ev.task.comm = NULL;	/* looked up only if asked: ev_comm */
+	if (task) {
+		ev.task.pid = task->pid;
+		ev.task.tid = task->tid;
+		ev.task.comm = task->comm;
+	} else {
+		if (v->pid_size)
+			common_field(v, rec, v->pid_off, v->pid_size, &pid);
+		ev.task.pid = (int)pid;
+		ev.task.tid = (int)pid;
+		ev.task.comm = NULL;	/* looked up only if asked: ev_comm */
+	}
 	for (i = 0; i < c.t->nprobes; i++) {
 		if (ktap_session_fire(v->s, c.t->probes[i], &ev))
 			return -1;

@@ -39,4 +39,20 @@ void tep_view_stats(const struct tep_view *v, struct tep_view_stats *st);
  */
 int tep_view_fire(struct tep_view *v, struct tep_record *rec);
 
+/*
+ * What a host knows about a record's task better than the record does
+ * (perf: the sample's pid and tid, and the command of perf's thread).
+ */
+struct tep_view_task {
+	int pid;
+	int tid;
+	const char *comm;		/* NULL: comm_fn(arg), if a script asks */
+	const char *(*comm_fn)(void *arg);
+	void *arg;
+};
+
+/* tep_view_fire(), with the task from @task instead of common_pid. */
+int tep_view_fire_task(struct tep_view *v, struct tep_record *rec,
+		       const struct tep_view_task *task);
+
 #endif /* KTAP_TEP_VIEW_H */
