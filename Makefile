@@ -128,7 +128,19 @@ kmod:
 kmod-clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
 
-.PHONY: kmod kmod-clean
+# the module's sources where dkms(8) wants them: dkms add/build/install
+# ktapvm/$(KTAP_VERSION) then rebuild it for every kernel
+KTAP_VERSION	:= $(shell sed -n 's/^\#define KTAP_VERSION "\(.*\)"/\1/p' include/ktap/ktap.h)
+DKMS_DIR	:= $(DESTDIR)/usr/src/ktapvm-$(KTAP_VERSION)
+
+dkms-install:
+	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/lib $(DKMS_DIR)/include/ktap
+	install -m 644 kmod/Kbuild kmod/Makefile kmod/*.c kmod/*.h $(DKMS_DIR)/kmod/
+	install -m 644 lib/*.c lib/*.h $(DKMS_DIR)/lib/
+	install -m 644 include/ktap/*.h $(DKMS_DIR)/include/ktap/
+	install -m 644 kmod/dkms.conf $(DKMS_DIR)/dkms.conf
+
+.PHONY: kmod kmod-clean dkms-install
 
 # ------------------------------------------------------------------ tests
 
