@@ -142,6 +142,111 @@ dkms-install:
 
 .PHONY: kmod kmod-clean dkms-install
 
+# ------------------------------------------------------------------ perf
+
+# ktap-dlfilter.so: scripts inside the distribution's perf, part of `all`
+# when linux-perf's <perf/perf_dlfilter.h> is installed
+# (Documentation/perf.md):
+#	perf script --dlfilter build/plugins/perf/ktap-dlfilter.so --dlarg foo.kp
+# libtraceevent is linked in statically and kept private: perf exports
+# its own, older copy of some tep_* functions, which would otherwise be
+# used instead of the library's.
+DLF_FOUND	:= $(shell test -f /usr/include/perf/perf_dlfilter.h && echo yes)
+DLF_SRCS	:= plugins/perf/dlfilter.c plugins/perf/perf_data.c \
+		   host/perf_host.c host/perf_view.c host/platform.c \
+		   host/script.c host/tep_view.c
+DLF_OBJS	:= $(DLF_SRCS:%.c=$(O)/%.o)
+DLFILTER	:= $(O)/plugins/perf/ktap-dlfilter.so
+DLF_MAP		:= plugins/perf/ktap-dlfilter.map
+TEP_STATIC	:= $(shell pkg-config --variable=libdir libtraceevent)/libtraceevent.a
+CFLAGS_dlfilter	:= $(TRACE_CFLAGS)
+CFLAGS_perf_data := $(TRACE_CFLAGS)
+CFLAGS_perf_view := $(TRACE_CFLAGS)
+
+ifeq ($(DLF_FOUND),yes)
+all: $(DLFILTER)
+endif
+
+dlfilter: $(DLFILTER)
+
+$(DLFILTER): $(DLF_OBJS) $(LIB_OBJS) $(DLF_MAP)
+	$(CC) -shared $(LDFLAGS) -Wl,--version-script=$(DLF_MAP) \
+		-Wl,--exclude-libs,ALL -o $@ $(DLF_OBJS) $(LIB_OBJS) \
+		$(TEP_STATIC) -ldl
+
+-include $(DLF_OBJS:.o=.d)
+
+# `make perf`: Debian's linux-source-6.1 (apt-get download, cached in
+# build/perf/), unpacked, patched with plugins/perf/perf-6.1-ktap.patch,
+# and built with the ktap engine into build/perf/perf (plus libperf in
+# build/perf/libperf/).  Re-running after editing the engine or lib/ only
+# rebuilds what changed (seconds).  The engine is linked with
+# build/perf/ktap/lib/libktap-perf.a: the runtime, the compiler and the
+# perf hosts' code, the latter compiled against perf's own copy of
+# libtraceevent (tools/lib/traceevent in 6.1), which perf links in.
+PERF_DIR	:= $(O)/perf
+PERF_ABS	:= $(abspath $(PERF_DIR))
+PERF_SRC	:= $(PERF_DIR)/src/linux-source-6.1
+PERF_PATCH	:= plugins/perf/perf-6.1-ktap.patch
+PERF_ENGINE	:= plugins/perf/trace-event-ktap.c
+PERF_BUNDLE	:= $(PERF_DIR)/ktap
+PERF_JOBS	?= $(shell nproc)
+# what perf script needs, and no more: no Python/Perl engines, no BPF
+PERF_FLAGS	:= NO_LIBPYTHON=1 NO_LIBPERL=1 NO_JEVENTS=1 NO_LIBBPF=1 \
+		   NO_GTK2=1 NO_LIBBABELTRACE=1 NO_LIBDEBUGINFOD=1
+PERF_HDRS	:= $(addprefix $(PERF_BUNDLE)/include/ktap/,ktap.h perf_host.h \
+		   perf_view.h platform.h)
+PERF_KTAP_OBJS	:= $(LIB_OBJS) $(O)/host/platform.o $(O)/host/script.o \
+		   $(O)/host/perf_host.o $(PERF_BUNDLE)/obj/perf_view.o \
+		   $(PERF_BUNDLE)/obj/tep_view.o
+
+perf: $(LIB_OBJS)
+	@scripts/perf-source.sh $(PERF_DIR) $(PERF_PATCH) $(PERF_ENGINE)
+	@$(MAKE) --no-print-directory perf-bundle
+	@# a new libktap-perf.a is not a prerequisite perf knows of: relink
+	@if [ $(PERF_DIR)/obj/perf -ot $(PERF_BUNDLE)/lib/libktap-perf.a ]; then \
+		rm -f $(PERF_DIR)/obj/perf; fi
+	@mkdir -p $(PERF_DIR)/obj $(PERF_DIR)/libperf
+	$(MAKE) -C $(PERF_SRC)/tools/perf O=$(PERF_ABS)/obj \
+		LIBKTAP_DIR=$(abspath $(PERF_BUNDLE)) $(PERF_FLAGS) \
+		-j$(PERF_JOBS) --no-print-directory
+	$(MAKE) -C $(PERF_SRC)/tools/lib/perf O=$(PERF_ABS)/libperf \
+		-j$(PERF_JOBS) --no-print-directory
+	@ln -sf obj/perf $(PERF_DIR)/perf
+	@echo "  PERF    $(PERF_DIR)/perf: $$($(PERF_DIR)/perf version)"
+
+perf-bundle: $(PERF_BUNDLE)/lib/libktap-perf.a $(PERF_HDRS)
+
+$(PERF_BUNDLE)/lib/libktap-perf.a: $(PERF_KTAP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(PERF_BUNDLE)/obj/%.o: host/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -I$(PERF_SRC)/tools/lib/traceevent -MMD -MP \
+		-c $< -o $@
+
+$(PERF_BUNDLE)/include/ktap/%.h: host/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(PERF_BUNDLE)/include/ktap/ktap.h: include/ktap/ktap.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+-include $(PERF_BUNDLE)/obj/*.d
+
+# after editing the files the patch touches in build/perf/src/: remake it
+perf-patch:
+	scripts/perf-source.sh --make-patch $(PERF_DIR) $(PERF_PATCH)
+
+# the perf build and the engine's cases (Documentation/perf.md)
+test-perf: all perf
+	@scripts/run-tests.sh $(O) perf
+
+.PHONY: dlfilter perf perf-bundle perf-patch test-perf
+
 # ------------------------------------------------------------------ tests
 
 test: all
@@ -172,7 +277,18 @@ install: all
 	    -e 's|@INCDIR@|$(INCDIR)|' scripts/ktap.pc.in \
 	    > $(DESTDIR)$(LIBDIR)/pkgconfig/ktap.pc
 
+# perf-ktap and the dlfilter, when they were built (make perf, make)
+install: install-perf
+
+install-perf: all
+	@if [ -f $(DLFILTER) ]; then \
+		echo install -D -m 755 $(DLFILTER) $(DESTDIR)$(LIBDIR)/ktap/ktap-dlfilter.so; \
+		install -D -m 755 $(DLFILTER) $(DESTDIR)$(LIBDIR)/ktap/ktap-dlfilter.so; fi
+	@if [ -x $(PERF_DIR)/obj/perf ]; then \
+		echo install -D -m 755 $(PERF_DIR)/obj/perf $(DESTDIR)$(BINDIR)/perf-ktap; \
+		install -D -m 755 $(PERF_DIR)/obj/perf $(DESTDIR)$(BINDIR)/perf-ktap; fi
+
 clean:
 	rm -rf $(O)
 
-.PHONY: all test check-freestanding bench install clean
+.PHONY: all test check-freestanding bench install install-perf clean
