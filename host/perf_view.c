@@ -39,10 +39,11 @@ struct perf_view {
 	struct ptype **types;
 	int ntypes;
 	struct ptype *last;		/* the previous sample's */
-	/* profile-N: the last window fired per profile probe and CPU, + 1 */
+	/* profile-N: the last window fired per CPU slot and probe, + 1 */
 	uint64_t *windows;
-	int ncpus;
+	int ncpus;			/* slots */
 	const struct perf_view_sample *cur;
+	const char *cur_name;		/* its event's name, as scripts see it */
 	int kept;
 	unsigned long long unknown;
 	const char *err;		/* the view's own error, else NULL */
@@ -120,7 +121,7 @@ static int fn_stack(void *ctx, const struct ktap_field *args, int nargs,
 	v->nframes = 0;
 	if (v->ops->callchain(v->cur->host, add_frame, v)) {
 		snprintf(err, errlen, "%s has no callchain (record with perf record -g)",
-			 v->cur->event);
+			 v->cur_name);
 		return -1;
 	}
 	for (i = 0; i < v->nframes; i++)
@@ -202,6 +203,26 @@ void perf_view_free(struct perf_view *v)
 
 /* ---------------------------------------------------------------- types */
 
+/* perf's names of the generic events, by perf_event_attr.config */
+static const char *const hw_names[] = {
+	"cycles", "instructions", "cache-references", "cache-misses",
+	"branches", "branch-misses", "bus-cycles", "stalled-cycles-frontend",
+	"stalled-cycles-backend", "ref-cycles",
+};
+
+static const char *const sw_names[] = {
+	"cpu-clock", "task-clock", "page-faults", "context-switches",
+	"cpu-migrations", "minor-faults", "major-faults", "alignment-faults",
+	"emulation-faults", "dummy", "bpf-output", "cgroup-switches",
+};
+
+#define NAMES(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * A generic event is named after what it counts, however the command line
+ * spelled it (cpu-clock:u, cpu-clock/period=1000/); any other keeps
+ * perf's name without its :modifiers.
+ */
 const char *perf_view_event_name(const struct perf_view_sample *smp,
 				 char *buf, size_t size)
 {
@@ -211,6 +232,12 @@ const char *perf_view_event_name(const struct perf_view_sample *smp,
 		snprintf(buf, size, "%s:%s", smp->tp->system, smp->tp->name);
 	else if (smp->type == PERF_TYPE_TRACEPOINT)
 		snprintf(buf, size, "%s", name);
+	else if (smp->type == PERF_TYPE_SOFTWARE &&
+		 smp->config < NAMES(sw_names))
+		snprintf(buf, size, "perf:%s", sw_names[smp->config]);
+	else if (smp->type == PERF_TYPE_HARDWARE &&
+		 smp->config < NAMES(hw_names))
+		snprintf(buf, size, "perf:%s", hw_names[smp->config]);
 	else
 		snprintf(buf, size, "perf:%.*s", (int)strcspn(name, ":"), name);
 	return buf;
@@ -445,12 +472,12 @@ static int profile_due(struct perf_view *v, uint32_t p,
 	uint32_t np = ktap_session_probe_count(v->s);
 	uint64_t period = ktap_session_probe(v->s, p)->period_ns;
 	uint64_t window = smp->time / (period ? period : 1) + 1;
+	/* slot 0: samples without a CPU (perf record without -a) */
+	int slot = smp->cpu < 0 ? 0 : smp->cpu + 1;
 	uint64_t *w;
 
-	if (smp->cpu < 0)
-		return 1;
-	if (smp->cpu >= v->ncpus) {
-		int n = smp->cpu + 8;
+	if (slot >= v->ncpus) {
+		int n = slot + 8;
 		uint64_t *nw = realloc(v->windows, (size_t)n * np * sizeof(*nw));
 
 		if (!nw)
@@ -460,7 +487,7 @@ static int profile_due(struct perf_view *v, uint32_t p,
 		v->windows = nw;
 		v->ncpus = n;
 	}
-	w = &v->windows[(size_t)smp->cpu * np + p];
+	w = &v->windows[(size_t)slot * np + p];
 	if (*w == window)
 		return 0;
 	*w = window;
@@ -510,6 +537,7 @@ int perf_view_fire(struct perf_view *v, const struct perf_view_sample *smp)
 	if (!c.t->wanted)
 		return 0;
 	v->cur = smp;
+	v->cur_name = c.t->name;
 	if (c.t->tp) {
 		r = fire_tracepoint(v, smp);
 		v->cur = NULL;

@@ -16,9 +16,10 @@
  *   pid and tid are the sample's (process and thread), execname perf's
  *   command of that thread;
  * - every other sample (cpu-clock, hardware events, ...) is an event named
- *   "perf:NAME", NAME being perf's name of the event without modifiers
- *   ("perf:cpu-clock" for cpu-clock:u), with the fields ip, sym, symoff,
- *   dso, addr and period;
+ *   "perf:NAME", with the fields ip, sym, symoff, dso, addr and period.
+ *   NAME is what a generic event counts ("cpu-clock", "cycles", however
+ *   the command line spelled it: cpu-clock:u, cpu-clock/period=1000/), or
+ *   else perf's name of the event without its :modifiers;
  * - cpu-clock samples also fire the profile-N probes: on each CPU, the
  *   first cpu-clock sample in every N-long window of sample time;
  * - tick-N probes fire on sample time (ktap_session_time);

@@ -27,6 +27,8 @@ part "trace.dat cases (ktap -i)" sh -c 'tests/lang/run.sh "$1" tests/trace/*.kp'
 part "trace-cmd plugin cases" tests/trace-cmd/run.sh "$BUILD"
 part "kernelshark plugin (headless)" tests/kernelshark/run.sh "$BUILD"
 part "live (root, tracefs)" tests/live/run.sh "$BUILD"
+part "perf.data cases, dlfilter (stock perf)" tests/perf/run.sh dlfilter "$BUILD"
+part "perf.data cases, engine (make test-perf)" tests/perf/run.sh engine "$BUILD"
 part "kernel module with dkms" tests/dkms/run.sh
 part "unit tests" tests/unit/run.sh "$BUILD"
 part "freestanding core" scripts/check-freestanding.sh

@@ -265,7 +265,6 @@ static char *perf_input(void)
 static int open_input(struct filter *f, const char *path)
 {
 	char err[512];
-	int i;
 
 	if (!strcmp(path, "-")) {
 		f->pd.pipe = 1;
@@ -277,23 +276,30 @@ static int open_input(struct filter *f, const char *path)
 	}
 	if (f->pd.tep)
 		tep_set_function_resolver(f->pd.tep, resolve_kernel, f);
-	if (!f->pd.pipe) {
-		struct perf_view_sample *evs = calloc(f->pd.nevents + 1,
-						      sizeof(*evs));
-
-		for (i = 0; evs && i < f->pd.nevents; i++) {
-			evs[i].event = f->pd.events[i].name;
-			evs[i].type = f->pd.events[i].type;
-			evs[i].config = f->pd.events[i].config;
-			if (f->pd.tep && evs[i].type == PERF_TYPE_TRACEPOINT)
-				evs[i].tp = tep_find_event(f->pd.tep,
-						(int)evs[i].config);
-		}
-		if (evs)
-			perf_host_check(&f->host, evs, f->pd.nevents);
-		free(evs);
-	}
 	return 0;
+}
+
+/* Warn about probes that no recorded event can fire. */
+static void check_probes(struct filter *f)
+{
+	struct perf_view_sample *evs;
+	int i;
+
+	if (f->pd.pipe)
+		return;
+	evs = calloc(f->pd.nevents + 1, sizeof(*evs));
+	if (!evs)
+		return;
+	for (i = 0; i < f->pd.nevents; i++) {
+		evs[i].event = f->pd.events[i].name;
+		evs[i].type = f->pd.events[i].type;
+		evs[i].config = f->pd.events[i].config;
+		if (f->pd.tep && evs[i].type == PERF_TYPE_TRACEPOINT)
+			evs[i].tp = tep_find_event(f->pd.tep,
+						   (int)evs[i].config);
+	}
+	perf_host_check(&f->host, evs, f->pd.nevents);
+	free(evs);
 }
 
 /* -------------------------------------------------------- perf's entry */
@@ -318,23 +324,30 @@ EXPORT int start(void **data, void *ctx)
 		} else {
 			fprintf(stderr, "ktap: unknown dlfilter option '%s' (usage: --dlarg [--input=PERF.DATA] --dlarg SCRIPT [--dlarg ARG]...)\n",
 				args[i]);
+			f->host.failed = 1;	/* perf's exit status: 1 */
 			return -1;
 		}
 	}
 	if (i >= argc) {
 		fprintf(stderr, "ktap: no script: perf script --dlfilter ktap-dlfilter.so --dlarg SCRIPT [--dlarg ARG]...\n");
+		f->host.failed = 1;
+		return -1;
+	}
+	if (!input)
+		input = file = perf_input();
+	r = input ? open_input(f, input) : -1;
+	if (!input)
+		fprintf(stderr, "ktap: out of memory\n");
+	free(file);
+	if (r) {
+		f->host.failed = 1;
 		return -1;
 	}
 	if (perf_host_start(&f->host, argc - i, (const char *const *)args + i,
 			    &filter_ops, stdout))
 		return -1;
-	if (!input)
-		input = file = perf_input();
-	r = input ? open_input(f, input) : -1;
-	if (!input)
-		fprintf(stderr, "ktap: cannot tell which file perf reads: give --dlarg --input=FILE\n");
-	free(file);
-	return r;
+	check_probes(f);
+	return 0;
 }
 
 EXPORT int filter_event_early(void *data,

@@ -23,6 +23,11 @@
  *
  *   HEADER_EVENT_DESC (bit 12): u32 events, u32 attr size, then per event
  *   the attr, u32 ids, its name (u32 padded length + text) and the ids.
+ *
+ *   A file written in pipe mode (perf record -o - > file) has a 16-byte
+ *   header and no features; the tracing data comes as a record of its own
+ *   (type 66: the 8-byte record header, u32 size, u32 pad) followed by
+ *   that many bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +41,7 @@
 
 #include "perf_data.h"
 
+#define RECORD_TRACING_DATA	66	/* PERF_RECORD_HEADER_TRACING_DATA */
 #define FEAT_TRACING_DATA	1
 #define FEAT_EVENT_DESC		12
 #define FEAT_BITS		256
@@ -314,6 +320,68 @@ static void *read_at(int fd, uint64_t off, uint64_t size, off_t file_size)
 	return buf;
 }
 
+/* Parse tracing data of @size bytes at @off of @fd into pd->tep. */
+static int tracing_data_at(int fd, uint64_t off, uint64_t size,
+			   off_t file_size, struct pdata *pd,
+			   const char *path, char *err, size_t errlen)
+{
+	char msg[256];
+	struct cursor c;
+	void *buf = read_at(fd, off, size, file_size);
+	int r;
+
+	pd->tep = tep_alloc();
+	if (!buf || !pd->tep) {
+		free(buf);
+		snprintf(err, errlen, "%s: cannot read its tracing data", path);
+		return -1;
+	}
+	c.p = buf;
+	c.end = c.p + size;
+	c.swap = 0;
+	c.bad = 0;
+	r = read_tracing_data(&c, pd->tep, msg, sizeof(msg));
+	if (r)
+		snprintf(err, errlen, "%s: %s", path, msg);
+	free(buf);
+	return r;
+}
+
+/* A pipe-mode file: find the tracing data record among the first ones. */
+static int read_pipe_file(int fd, int swap, off_t file_size, struct pdata *pd,
+			  const char *path, char *err, size_t errlen)
+{
+	uint64_t off = 16;
+
+	pd->pipe = 1;
+	while (off + 16 <= (uint64_t)file_size) {
+		unsigned char rec[16];
+		uint32_t type, size;
+		uint16_t rsize;
+
+		if (pread(fd, rec, sizeof(rec), (off_t)off) != sizeof(rec))
+			break;
+		memcpy(&type, rec, 4);
+		memcpy(&rsize, rec + 6, 2);
+		memcpy(&size, rec + 8, 4);
+		if (swap) {
+			type = bswap32(type);
+			rsize = __builtin_bswap16(rsize);
+			size = bswap32(size);
+		}
+		if (rsize < 8)
+			break;		/* damaged: perf will say so */
+		if (type == RECORD_TRACING_DATA && rsize >= 12)
+			return tracing_data_at(fd, off + rsize, size, file_size,
+					       pd, path, err, errlen);
+		/* the data of the stream begins: no tracing data before */
+		if (type < 64)
+			break;
+		off += rsize;
+	}
+	return 0;
+}
+
 int pdata_read(const char *path, struct pdata *pd, char *err, size_t errlen)
 {
 	/* magic, size, attr_size, attrs, data, event_types; then the bits */
@@ -339,9 +407,8 @@ int pdata_read(const char *path, struct pdata *pd, char *err, size_t errlen)
 	swap = !memcmp(h, "PERFILE2", 8) ? host_bigendian() :
 	       !host_bigendian();
 	if ((swap ? bswap64(h[1]) : h[1]) == 16) {
-		/* pipe mode: the formats are records in the stream */
-		pd->pipe = 1;
-		ret = 0;
+		ret = read_pipe_file(fd, swap, st.st_size, pd, path, err,
+				     errlen);
 		goto out;
 	}
 	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
@@ -369,25 +436,9 @@ int pdata_read(const char *path, struct pdata *pd, char *err, size_t errlen)
 		free(buf);
 		buf = NULL;
 	}
-	if (!feature(fd, swap, bits, index, FEAT_TRACING_DATA, &off, &size)) {
-		char msg[256];
-
-		buf = read_at(fd, off, size, st.st_size);
-		pd->tep = tep_alloc();
-		if (!buf || !pd->tep) {
-			snprintf(err, errlen, "%s: cannot read its tracing data",
-				 path);
-			goto out;
-		}
-		c.p = buf;
-		c.end = c.p + size;
-		c.swap = 0;
-		c.bad = 0;
-		if (read_tracing_data(&c, pd->tep, msg, sizeof(msg))) {
-			snprintf(err, errlen, "%s: %s", path, msg);
-			goto out;
-		}
-	}
+	if (!feature(fd, swap, bits, index, FEAT_TRACING_DATA, &off, &size) &&
+	    tracing_data_at(fd, off, size, st.st_size, pd, path, err, errlen))
+		goto out;
 	ret = 0;
 out:
 	free(buf);

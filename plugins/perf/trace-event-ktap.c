@@ -23,6 +23,7 @@
 #include <traceevent/event-parse.h>
 
 #include "../callchain.h"
+#include "../data.h"
 #include "../debug.h"
 #include "../dso.h"
 #include "../event.h"
@@ -117,6 +118,9 @@ static void check_probes(struct perf_session *session)
 	struct evsel *evsel;
 	int n = 0;
 
+	/* a pipe has told nothing of its events yet */
+	if (perf_data__is_pipe(session->data))
+		return;
 	evs = calloc(session->evlist->core.nr_entries + 1, sizeof(*evs));
 	if (!evs)
 		return;
@@ -247,9 +251,14 @@ static void gen_tracepoint(FILE *f, struct tep_event *tp)
 	fprintf(f, ")\n\tevents[probename] += 1\n}\n\n");
 }
 
-static void gen_sample(FILE *f, const char *name)
+static void gen_sample(FILE *f, struct evsel *evsel)
 {
-	fprintf(f, "trace perf:%.*s {\n", (int)strcspn(name, ":"), name);
+	struct perf_view_sample smp;
+	char name[256];
+
+	describe(evsel, &smp);
+	fprintf(f, "trace %s {\n",
+		perf_view_event_name(&smp, name, sizeof(name)));
 	gen_common(f);
 	fprintf(f,
 		"\tprintf(\"ip=%%x sym=%%s+0x%%x dso=%%s period=%%d\\n\", $ip, $sym,\n"
@@ -279,7 +288,7 @@ static int ktap_generate_script(struct tep_handle *pevent, const char *outfile)
 			if (evsel->tp_format)
 				gen_tracepoint(f, evsel->tp_format);
 			else if (evsel->core.attr.type != PERF_TYPE_TRACEPOINT)
-				gen_sample(f, evsel__name(evsel));
+				gen_sample(f, evsel);
 		}
 	} else if (pevent) {
 		struct tep_event **all = tep_list_events(pevent,

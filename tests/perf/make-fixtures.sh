@@ -1,0 +1,161 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# make-fixtures.sh - record the perf.data fixtures of tests/perf/data (as
+# root, with the distribution's perf), and write data/README.md with their
+# facts.  Then run ./expected.sh: the .out files that follow the
+# recordings are made from perf's own output.
+#
+#	tests/perf/make-fixtures.sh
+#
+# The workload (work.c) runs from /tmp/ktap-perf-fixture/ktap-perf-work;
+# the binary is kept in data/buildid, a perf build-id cache (perf
+# --buildid-dir), so that its symbols resolve wherever the tests run.
+# Kernel, libc and ld.so symbols resolve only on a machine with the same
+# files: the cases do not depend on them.
+
+set -e
+cd "$(dirname "$0")"
+D=data
+BIN=/tmp/ktap-perf-fixture/ktap-perf-work
+PERF=${PERF:-perf}
+
+die() {
+	echo "make-fixtures.sh: error: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "run me as root (perf record of tracepoints)"
+command -v "$PERF" >/dev/null || die "no perf (apt-get install linux-perf)"
+command -v gcc >/dev/null || die "no gcc"
+
+mkdir -p "$(dirname $BIN)" $D
+# -O0: every function keeps its frame (at -O1 gcc drops spin_inner's)
+gcc -O0 -g -fno-omit-frame-pointer -pthread -o $BIN work.c
+
+record() {	# record FILE PERF-RECORD-OPTIONS...
+	out=$1
+	shift
+	rm -f "$D/$out"
+	"$PERF" record -q --no-buildid-cache -o "$D/$out" "$@" -- $BIN
+}
+
+# tracepoints and cpu-clock samples with callchains, every sample with
+# its CPU
+record mixed.data --sample-cpu -g -c 250000 -e sched:sched_switch \
+	-e syscalls:sys_enter_getppid -e cpu-clock
+# cpu-clock only: no tracing data, no callchains, no CPU in the samples
+record clock.data -c 500000 -e cpu-clock
+# pipe mode, saved to a file: the formats are a record in the stream
+rm -f $D/pipe.data
+"$PERF" record -q --no-buildid-cache -o - -e sched:sched_switch \
+	-e syscalls:sys_enter_getppid -- $BIN > $D/pipe.data
+
+rm -rf $D/buildid
+"$PERF" --buildid-dir "$PWD/$D/buildid" buildid-cache --add $BIN
+
+# ------------------------------------------------------------ README
+script() {	# script FILE [OPTIONS]: perf's own text
+	f=$1
+	shift
+	"$PERF" --buildid-dir "$PWD/$D/buildid" script -i "$D/$f" "$@" 2>/dev/null
+}
+
+events() {	# events FILE: | event | samples |
+	script "$1" -F event | sed 's/: *$//; s/^ *//' | sort | uniq -c |
+		awk '{ printf "| %s | %d |\n", $2, $1 }'
+}
+
+tasks() {	# tasks FILE: | event | comm | samples |
+	script "$1" -F comm,event -G | sed 's/: *$//' |
+		awk '{ n[$2 " " $1]++ }
+		     END { for (k in n) { split(k, a, " ");
+			   printf "| %s | %s | %d |\n", a[1], a[2], n[k] } }' |
+		sort
+}
+
+cpus() {	# cpus FILE: | event | CPU | samples |
+	script "$1" -F cpu,event -G |
+		sed 's/^ *\[\([0-9]*\)\] *\([^ ]*\): *$/\1 \2/' |
+		awk '{ n[$2 " " $1]++ }
+		     END { for (k in n) { split(k, a, " ");
+			   printf "| %s | %s | %d |\n", a[1], a[2], n[k] } }' |
+		sort
+}
+
+size() {
+	wc -c < "$D/$1" | tr -d ' '
+}
+
+{
+	cat <<EOF
+# tests/perf/data: perf.data fixtures
+
+Recorded by \`make-fixtures.sh\` (as root; it also writes this README --
+edit the text there) on the development machine: kernel $(uname -r),
+$(nproc) CPUs, $("$PERF" version).  After regenerating, run
+\`../expected.sh\`: the expected outputs that follow the recordings are
+made from \`perf script\`'s own output, never from ktap.
+
+The workload is \`../work.c\` (see its header for the exact facts), run as
+\`$BIN\`, per task (no \`-a\`):
+
+- \`ktap-perf-work\`, pinned to CPU 0: 20 \`getppid()\`; its thread
+  \`ktap-perf-thr\` (same pid, its own tid): 7; then it spins 40 ms in
+  \`main\` -> \`spin_outer\` -> \`spin_inner\` and sleeps 3 x 2 ms;
+- \`ktap-perf-kid\`, its child pinned to CPU 1: spins 40 ms in \`main\` ->
+  \`run_kid\` -> \`spin_outer\` -> \`spin_inner\`, then 5 \`getppid()\`.
+
+\`buildid/\` is a perf build-id cache holding the workload's binary: run
+\`perf --buildid-dir tests/perf/data/buildid script ...\` (the tests do)
+and its symbols resolve on any machine.  Kernel, libc and ld.so symbols
+resolve only where those very files are (the running kernel must be the
+one recorded): no test depends on them.  No recording from another
+kernel yet: the QEMU guest harness (tests/kernel/) was not usable when
+these were made.
+
+## mixed.data ($(size mixed.data) bytes)
+
+    perf record --sample-cpu -g -c 250000 -e sched:sched_switch \\
+        -e syscalls:sys_enter_getppid -e cpu-clock -- $BIN
+
+Tracepoints and cpu-clock samples (every 0.25 ms of CPU time), all with
+callchains (frame pointers) and CPUs.
+
+| event | samples |
+| --- | ---: |
+$(events mixed.data)
+
+| event | comm | samples |
+| --- | --- | ---: |
+$(tasks mixed.data)
+
+| event | CPU | samples |
+| --- | --- | ---: |
+$(cpus mixed.data)
+
+## clock.data ($(size clock.data) bytes)
+
+    perf record -c 500000 -e cpu-clock -- $BIN
+
+cpu-clock only: no tracing data section, no callchains, and no CPU in the
+samples (perf records it only with -a, -C or --sample-cpu: \`cpu\` is -1).
+
+| event | comm | samples |
+| --- | --- | ---: |
+$(tasks clock.data)
+
+## pipe.data ($(size pipe.data) bytes)
+
+    perf record -o - -e sched:sched_switch -e syscalls:sys_enter_getppid \\
+        -- $BIN > pipe.data
+
+A pipe-mode file: a 16-byte header, no feature sections; the tracepoint
+formats are a \`PERF_RECORD_HEADER_TRACING_DATA\` record in the stream.
+
+| event | comm | samples |
+| --- | --- | ---: |
+$(tasks pipe.data)
+EOF
+} > $D/README.md
+echo "wrote $D/*.data, $D/buildid and $D/README.md; now run ./expected.sh"
