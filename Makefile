@@ -261,6 +261,7 @@ check-freestanding:
 bench: all
 	@bench/run.sh $(O)/ktap
 	@bench/trace/run.sh $(O)/ktap
+	@bench/perf/run.sh $(O)
 
 # ---------------------------------------------------------------- install
 

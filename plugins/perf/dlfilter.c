@@ -43,7 +43,8 @@ struct filter {
 	struct pdata pd;
 	struct tep_handle *local;	/* pipe: formats of this machine */
 	int local_warned;
-	/* the last event seen and its tracepoint format */
+	/* the last event seen, its attr and its tracepoint format */
+	const char *last_event;
 	const struct perf_event_attr *last_attr;
 	struct tep_event *last_tp;
 	/* the sample being handled */
@@ -187,29 +188,31 @@ static struct tep_event *local_format(struct filter *f, const char *event,
 static void describe(struct filter *f, const struct perf_dlfilter_sample *s,
 		     struct perf_view_sample *smp)
 {
-	const struct perf_event_attr *attr = perf_dlfilter_fns.attr(f->ctx);
+	/* perf's name of an event is one string per event: a cheap key */
+	if (s->event != f->last_event || !f->last_attr) {
+		const struct perf_event_attr *attr =
+			perf_dlfilter_fns.attr(f->ctx);
 
-	memset(smp, 0, sizeof(*smp));
-	smp->key = attr;
-	smp->event = s->event;
-	if (attr) {
-		smp->type = attr->type;
-		smp->config = attr->config;
-	}
-	if (attr && attr->type == PERF_TYPE_TRACEPOINT) {
-		if (attr != f->last_attr) {
-			f->last_attr = attr;
+		f->last_event = s->event;
+		f->last_attr = attr;
+		f->last_tp = NULL;
+		if (attr && attr->type == PERF_TYPE_TRACEPOINT) {
 			if (f->pd.tep)
 				f->last_tp = tep_find_event(f->pd.tep,
 							    (int)attr->config);
 			else if (f->pd.pipe)
 				f->last_tp = local_format(f, s->event,
 							  (int)attr->config);
-			else
-				f->last_tp = NULL;
 		}
-		smp->tp = f->last_tp;
 	}
+	memset(smp, 0, sizeof(*smp));
+	smp->key = f->last_attr;
+	smp->event = s->event;
+	if (f->last_attr) {
+		smp->type = f->last_attr->type;
+		smp->config = f->last_attr->config;
+	}
+	smp->tp = f->last_tp;
 	smp->time = s->time;
 	smp->ip = s->ip;
 	smp->addr = s->addr;
