@@ -46,6 +46,12 @@ record mixed.data --sample-cpu -g -c 250000 -e sched:sched_switch \
 	-e syscalls:sys_enter_getppid -e cpu-clock
 # cpu-clock only: no tracing data, no callchains, no CPU in the samples
 record clock.data -c 500000 -e cpu-clock
+# a perf probe event (a uprobe with an argument from the DWARF info):
+# a tracepoint like any other for perf script
+"$PERF" probe -q -d 'probe_ktap:*' 2>/dev/null || true
+"$PERF" probe -q -x $BIN -a 'calls n' || die "perf probe -x $BIN 'calls n' failed (uprobes?)"
+record probe.data -e probe_ktap:calls
+"$PERF" probe -q -d probe_ktap:calls
 # pipe mode, saved to a file: the formats are a record in the stream
 rm -f $D/pipe.data
 "$PERF" record -q --no-buildid-cache -o - -e sched:sched_switch \
@@ -144,6 +150,20 @@ samples (perf records it only with -a, -C or --sample-cpu: \`cpu\` is -1).
 | event | comm | samples |
 | --- | --- | ---: |
 $(tasks clock.data)
+
+## probe.data ($(size probe.data) bytes)
+
+    perf probe -x $BIN -a 'calls n'
+    perf record -e probe_ktap:calls -- $BIN
+
+A perf probe event: a uprobe on \`calls(int n)\` of work.c, with \`n\` fetched
+through the binary's DWARF info; perf script sees a tracepoint
+\`probe_ktap:calls\` with the fields \`__probe_ip\` and \`n\`.  *Exact*: one
+call each, n = 20 (ktap-perf-work), 7 (ktap-perf-thr), 5 (ktap-perf-kid).
+
+| event | comm | samples |
+| --- | --- | ---: |
+$(tasks probe.data)
 
 ## pipe.data ($(size pipe.data) bytes)
 
