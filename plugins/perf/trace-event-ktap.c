@@ -37,8 +37,6 @@
 
 #include <ktap/perf_host.h>
 
-extern struct scripting_context *scripting_context;
-
 /* The sample being handled, for the view's questions. */
 struct ktap_sample {
 	struct perf_sample *sample;
