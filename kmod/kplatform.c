@@ -207,7 +207,7 @@ static void kv_write(void *ctx, const char *buf, size_t len)
 		len -= n;
 		if (!len)
 			break;
-		if (!ks->arena.can_grow ||
+		if (!ks->may_sleep ||
 		    wait_event_interruptible(r->writers, ring_has_room(r))) {
 			spin_lock_irqsave(&r->lock, flags);
 			r->lost += len;
@@ -320,6 +320,17 @@ static int kv_symbolize(void *ctx, u64 addr, char *buf, size_t size)
 	return snprintf(buf, size, "%s", ks->sym);
 }
 
+/* Long runs in an ioctl: let others run, and let a signal stop us. */
+static int kv_yield(void *ctx)
+{
+	struct kv_session *ks = ctx;
+
+	if (!ks->may_sleep)
+		return 0;
+	cond_resched();
+	return signal_pending(current);
+}
+
 static const struct ktap_platform_ops kv_ops = {
 	.alloc = kv_alloc,
 	.free = kv_free_block,
@@ -330,6 +341,7 @@ static const struct ktap_platform_ops kv_ops = {
 	.kernel_release = kv_kernel_release,
 	.current_task = kv_current_task,
 	.symbolize = kv_symbolize,
+	.yield = kv_yield,
 };
 
 void kv_platform_init(struct kv_session *ks)

@@ -48,6 +48,7 @@ struct kv_ring {
 
 struct kv_session {
 	struct mutex lock;	/* one ioctl at a time */
+	bool may_sleep;		/* inside an ioctl: the arena may grow, writers wait */
 	struct ktap_session *s;
 	struct ktap_platform pf;
 	struct kv_arena arena;

@@ -190,7 +190,7 @@ static long ktapvm_ioctl(struct file *file, unsigned int cmd,
 		return copy_to_user(uarg, &ver, sizeof(ver)) ? -EFAULT : 0;
 	mutex_lock(&ks->lock);
 	/* ioctls run where sleeping is fine: the arena may take chunks */
-	ks->arena.can_grow = true;
+	ks->may_sleep = ks->arena.can_grow = true;
 	switch (cmd) {
 	case KTAPVM_IOC_LOAD:
 		r = kv_load(ks, uarg);
@@ -214,7 +214,7 @@ static long ktapvm_ioctl(struct file *file, unsigned int cmd,
 		r = -ENOTTY;
 		break;
 	}
-	ks->arena.can_grow = false;
+	ks->may_sleep = ks->arena.can_grow = false;
 	mutex_unlock(&ks->lock);
 	return r;
 }

@@ -402,6 +402,13 @@ static int has_paren(const char *s)
 	return 0;
 }
 
+static KP_NOINLINE int yield(struct ktap_session *S)
+{
+	if (S->pf.ops->yield && S->pf.ops->yield(S->pf.ctx))
+		return kp_error(S, "interrupted");
+	return 0;
+}
+
 /* Prefix the error message with the script position of @pc. */
 static KP_NOINLINE void locate_error(struct ktap_session *S,
 				     const struct kp_frame *f,
@@ -445,9 +452,23 @@ static KP_NOINLINE void locate_error(struct ktap_session *S,
 	} while (0)
 
 #define protect(x) do { if (kp_unlikely((x) < 0)) goto vm_error; } while (0)
+/*
+ * One unit of the budget.  Every YIELD_EVERY units the host may take the
+ * CPU back or stop the run (the kernel: cond_resched() and signals), so
+ * even an unlimited budget never hangs a CPU.
+ */
+#define YIELD_EVERY	65536
 #define check_budget() \
-	do { if (kp_unlikely(--budget == 0)) { loop_error(S); goto vm_error; } } \
-	while (0)
+	do { \
+		if (kp_unlikely((--budget & (YIELD_EVERY - 1)) == 0)) { \
+			if (budget == 0) { \
+				loop_error(S); \
+				goto vm_error; \
+			} \
+			if (yield(S)) \
+				goto vm_error; \
+		} \
+	} while (0)
 /*
  * Take the JMP at pc; a backward jump costs one unit of the budget (the
  * check comes first so that an error points at the loop, not its target).

@@ -98,6 +98,11 @@ struct ktap_platform_ops {
 	 * returns the length, or -1 when the address is unknown.
 	 */
 	int (*symbolize)(void *ctx, uint64_t addr, char *buf, size_t size);
+	/*
+	 * Called every 65536 loop iterations and calls of a run: give the CPU
+	 * back if needed; non-zero stops the run ("interrupted").
+	 */
+	int (*yield)(void *ctx);
 };
 
 struct ktap_platform {
