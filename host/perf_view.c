@@ -216,7 +216,7 @@ static const char *const sw_names[] = {
 	"emulation-faults", "dummy", "bpf-output", "cgroup-switches",
 };
 
-#define NAMES(a)	(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * A generic event is named after what it counts, however the command line
@@ -233,10 +233,10 @@ const char *perf_view_event_name(const struct perf_view_sample *smp,
 	else if (smp->type == PERF_TYPE_TRACEPOINT)
 		snprintf(buf, size, "%s", name);
 	else if (smp->type == PERF_TYPE_SOFTWARE &&
-		 smp->config < NAMES(sw_names))
+		 smp->config < ARRAY_SIZE(sw_names))
 		snprintf(buf, size, "perf:%s", sw_names[smp->config]);
 	else if (smp->type == PERF_TYPE_HARDWARE &&
-		 smp->config < NAMES(hw_names))
+		 smp->config < ARRAY_SIZE(hw_names))
 		snprintf(buf, size, "perf:%s", hw_names[smp->config]);
 	else
 		snprintf(buf, size, "perf:%.*s", (int)strcspn(name, ":"), name);
@@ -357,7 +357,7 @@ static const char *const field_names[] = {
 	"ip", "sym", "symoff", "dso", "addr", "period",
 };
 
-#define NFIELDS	(int)(sizeof(field_names) / sizeof(field_names[0]))
+#define NFIELDS	((int)ARRAY_SIZE(field_names))
 
 static void resolve(struct current *c)
 {

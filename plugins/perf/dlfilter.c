@@ -36,6 +36,7 @@
 /* perf copies its functions here when it loads the filter. */
 EXPORT struct perf_dlfilter_fns perf_dlfilter_fns;
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define TRACEFS_PATHS	{ "/sys/kernel/tracing", "/sys/kernel/debug/tracing" }
 
 struct filter {
@@ -164,7 +165,7 @@ static struct tep_event *local_format(struct filter *f, const char *event,
 		fprintf(stderr, "ktap: warning: reading a pipe: tracepoint formats come from this machine's tracefs\n");
 		f->local_warned = 1;
 	}
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !tp; i++) {
+	for (i = 0; i < ARRAY_SIZE(dirs) && !tp; i++) {
 		size_t len;
 		char *buf;
 
