@@ -31,6 +31,7 @@ printf '%s\t%s\t%s\t3\n' "$sw" "$gp" "$clk" > count_events.out
 sleeps=$(ps mixed.data -F trace -G |
 	grep -c 'prev_comm=ktap-perf-work .*prev_state=S ' || true)
 printf '%s\t%s\t%s\n' "$sleeps" "$sw" "$gp" > fields.out
+printf '%s\t%s\n' "$sw" "$sw" > tp_stack.out
 
 ps mixed.data -F trace -G | sed -n 's/^ *\(prev_comm=ktap-perf-kid .*\)/\1/p' \
 	> argstr.out
@@ -99,3 +100,9 @@ ps mixed.data -G | grep 'sched:sched_switch: .*prev_state=S ' > keep.out
 n=$(ps clock.data -F comm -G | awk "$NIL"'{ n[$1]++ } END { printf "%s\t%s\t%d\n",
 	v(n["ktap-perf-work"]), v(n["ktap-perf-kid"]), NR }')
 printf '%s\n' "$n" > clock_only.out
+
+# other.data: another kernel's recording
+ow=$(ps other.data -F trace -G | grep -c 'prev_comm=ktap-perf-work ' || true)
+printf '20\t7\t5\t%s\n' "$ow" > other_kernel.out
+ps other.data -F trace -G |
+	sed -n 's/^ *\(prev_comm=ktap-perf-kid .*\)/\1/p' > other_argstr.out

@@ -8,7 +8,8 @@
 #
 #	tests/perf/make-fixtures.sh
 #
-# The workload (work.c) runs from /tmp/ktap-perf-fixture/ktap-perf-work;
+# The workload (work.c) runs from /tmp/ktap-perf-fixture/ktap-perf-work,
+# also in a QEMU guest running Debian 12's 6.1 kernel (record-guest.sh);
 # the binary is kept in data/buildid, a perf build-id cache (perf
 # --buildid-dir), so that its symbols resolve wherever the tests run.
 # Kernel, libc and ld.so symbols resolve only on a machine with the same
@@ -57,6 +58,14 @@ rm -f $D/pipe.data
 "$PERF" record -q --no-buildid-cache -o - -e sched:sched_switch \
 	-e syscalls:sys_enter_getppid -- $BIN > $D/pipe.data
 
+# the same as mixed.data under Debian 12's own kernel, in QEMU (~15 s)
+if [ "${KTAP_NO_GUEST:-0}" = 1 ]; then
+	echo "make-fixtures.sh: KTAP_NO_GUEST=1: other.data left as it is" >&2
+else
+	GUEST_KERNEL=$(./record-guest.sh ../../build/perf-guest $BIN $D/other.data) ||
+		die "no recording in the guest (KTAP_NO_GUEST=1 skips it)"
+fi
+
 rm -rf $D/buildid
 "$PERF" --buildid-dir "$PWD/$D/buildid" buildid-cache --add $BIN
 
@@ -89,6 +98,15 @@ cpus() {	# cpus FILE: | event | CPU | samples |
 		sort
 }
 
+ids() {		# ids FILE: | event | id in FILE | id here |
+	"$PERF" evlist -v -i "$D/$1" 2>/dev/null |
+		sed -n 's/^\([a-z_]*\):\([a-z_]*\): .*config: 0x\([0-9a-f]*\),.*/\1 \2 \3/p' |
+		while read -r sys name id; do
+			here=$(cat "/sys/kernel/tracing/events/$sys/$name/id" 2>/dev/null || echo -)
+			printf '| %s:%s | %d | %s |\n' "$sys" "$name" "0x$id" "$here"
+		done
+}
+
 size() {
 	wc -c < "$D/$1" | tr -d ' '
 }
@@ -116,9 +134,8 @@ The workload is \`../work.c\` (see its header for the exact facts), run as
 \`perf --buildid-dir tests/perf/data/buildid script ...\` (the tests do)
 and its symbols resolve on any machine.  Kernel, libc and ld.so symbols
 resolve only where those very files are (the running kernel must be the
-one recorded): no test depends on them.  No recording from another
-kernel yet: the QEMU guest harness (tests/kernel/) was not usable when
-these were made.
+one recorded): no test depends on them.  other.data comes from another
+kernel (Debian's 6.1, in QEMU).
 
 ## mixed.data ($(size mixed.data) bytes)
 
@@ -164,6 +181,22 @@ call each, n = 20 (ktap-perf-work), 7 (ktap-perf-thr), 5 (ktap-perf-kid).
 | event | comm | samples |
 | --- | --- | ---: |
 $(tasks probe.data)
+
+## other.data ($(size other.data) bytes)
+
+mixed.data's recording made under another kernel: Debian 12's own
+(${GUEST_KERNEL:-6.1}), booted in QEMU (TCG, 2 CPUs) by \`record-guest.sh\`,
+running this machine's perf and workload from its root filesystem shared
+over 9p.  Its tracepoints have that kernel's ids and formats -- for
+example, in the recording and on this machine ($(uname -r)):
+
+| event | id in other.data | id here |
+| --- | ---: | ---: |
+$(ids other.data)
+
+| event | comm | samples |
+| --- | --- | ---: |
+$(tasks other.data)
 
 ## pipe.data ($(size pipe.data) bytes)
 
