@@ -269,10 +269,12 @@ static int read_event_desc(struct cursor *c, struct pdata *pd)
 		ids = rd32(c);
 		len = rd32(c);
 		e->name = rdtext(c, len);
-		if (!e->name || (uint64_t)ids * 8 > (uint64_t)(c->end - c->p))
+		if (!e->name)
+			return -1;
+		pd->nevents++;		/* pdata_free() frees its name */
+		if ((uint64_t)ids * 8 > (uint64_t)(c->end - c->p))
 			return -1;
 		take(c, (size_t)ids * 8);
-		pd->nevents++;
 	}
 	return c->bad ? -1 : 0;
 }
