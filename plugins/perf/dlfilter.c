@@ -52,7 +52,6 @@ struct filter {
 	void *ctx;
 	const struct perf_dlfilter_sample *sample;
 	const struct perf_dlfilter_al *al;
-	int status;
 	int error;			/* filter_event failed: perf stops */
 };
 
