@@ -256,6 +256,13 @@ test: all
 check-freestanding:
 	@scripts/check-freestanding.sh $(LIB_SRCS)
 
+# ktapvm.ko inside Debian's 6.1 kernel under QEMU: downloads the kernel,
+# installs its headers, builds the module, boots (root; tests/kernel/README.md)
+test-kernel: all
+	@tests/kernel/run.sh $(O) --summary
+
+.PHONY: test-kernel
+
 # ------------------------------------------------------------- benchmarks
 
 bench: all

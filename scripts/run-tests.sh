@@ -29,6 +29,7 @@ part "kernelshark plugin (headless)" tests/kernelshark/run.sh "$BUILD"
 part "live (root, tracefs)" tests/live/run.sh "$BUILD"
 part "perf.data cases, dlfilter (stock perf)" tests/perf/run.sh dlfilter "$BUILD"
 part "perf.data cases, engine (make test-perf)" tests/perf/run.sh engine "$BUILD"
+part "kernel module in QEMU" tests/kernel/run.sh "$BUILD"
 part "kernel module with dkms" tests/dkms/run.sh
 part "unit tests" tests/unit/run.sh "$BUILD"
 part "freestanding core" scripts/check-freestanding.sh
