@@ -28,7 +28,8 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/marker.c cmd/tracedat.c \
+CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/live.c cmd/marker.c cmd/probes.c \
+		   cmd/tasks.c cmd/tracedat.c \
 		   host/platform.c \
 		   host/script.c \
 		   host/tep_view.c
@@ -59,6 +60,10 @@ $(O)/%.o: %.c
 CFLAGS_vm	:= -fno-gcse -fno-crossjumping
 CFLAGS_tracedat	:= $(TRACE_CFLAGS)
 CFLAGS_marker	:= $(TRACE_CFLAGS)
+CFLAGS_live	:= $(TRACE_CFLAGS)
+CFLAGS_probes	:= $(TRACE_CFLAGS)
+CFLAGS_tasks	:= $(TRACE_CFLAGS)
+CFLAGS_ktap	:= $(TRACE_CFLAGS)
 CFLAGS_tep_view	:= $(TRACE_CFLAGS)
 CFLAGS_plugin_ktap := $(TRACE_CFLAGS) $(shell pkg-config --cflags libtracefs)
 

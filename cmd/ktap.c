@@ -18,7 +18,9 @@
 #include "../host/platform.h"
 #include "../host/script.h"
 #include "kernel.h"
+#include "live.h"
 #include "marker.h"
+#include "probes.h"
 #include "tracedat.h"
 
 #define EXIT_SCRIPT_ERROR	1
@@ -37,28 +39,41 @@ struct options {
 	int quiet;			/* -q */
 	int verbose;			/* -v */
 	int dry_run;			/* -d */
+	int no_events;			/* --no-events */
+	int list;			/* -l e|f|m */
+	struct live_options live;	/* -p -C -T -- cmd --buffer-size */
 	struct ktap_limits limits;
 };
 
 static const char usage_text[] =
-"usage: ktap [options] script.kp [args...]\n"
-"       ktap [options] -e 'script' [args...]\n"
+"usage: ktap [options] script.kp [args...] [-- command [args...]]\n"
+"       ktap [options] -e 'script' [args...] [-- command [args...]]\n"
 "       ktap [options] script.kpc [args...]     (compiled bytecode)\n"
+"       ktap -le ['sys:event glob'] | -lf FILE | -lm FILE\n"
+"\n"
+"Without -i, the script's probes trace the running system (root).\n"
 "\n"
 "  -e SCRIPT       run SCRIPT given on the command line\n"
 "  -i TRACE.DAT    run the probes over a trace-cmd recording\n"
+"  -- COMMAND      run COMMAND, trace only it and its children, end with it\n"
+"  -p PID          trace only process PID, end when it does\n"
+"  -C CPU          trace only CPU\n"
+"  -T              start each line the script prints with the event's time\n"
+"  -le [GLOB]      list the kernel's tracepoints (sys:event)\n"
+"  -lf FILE        list the functions of FILE that uprobes can trace\n"
+"  -lm FILE        list the SDT (USDT) notes of FILE\n"
+"  --buffer-size SIZE  ring buffer per CPU (default 4M)\n"
+"  --no-events     attach no probes: run the top level, then trace_end\n"
 "  -c FILE         compile only: write bytecode to FILE\n"
 "  -b              print a listing of the bytecode instead of running it\n"
 "  -f text|json    output format (json: one object per print/printf/histogram)\n"
 "  -o FILE         write the script's output to FILE\n"
 "  --ftrace[=INST] also write the output into the ftrace buffer (trace_marker\n"
 "                  of tracefs instance INST, else the top level)\n"
-"  -d              dry run: compile, verify and list the probes, run nothing\n"
+"  -d              dry run: list the probes and the events they would\n"
+"                  attach to, attach and run nothing\n"
 "  -q              quiet: no notes on stderr\n"
 "  -v              verbose: report memory use at the end\n"
-"  -p PID          trace only PID            (live tracing)\n"
-"  -C CPU          trace only CPU            (live tracing)\n"
-"  -T              print timestamps          (live tracing)\n"
 "  --max-loop N    backward jumps and calls per handler run (0: unlimited)\n"
 "  --max-mem SIZE  session memory limit, e.g. 64M (default 256M, least 1M)\n"
 "  --max-depth N   nested calls (default 1000)\n"
@@ -115,7 +130,7 @@ static uint64_t parse_number(const char *s, const char *opt)
 }
 
 enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH, OPT_FTRACE,
-       OPT_KERNEL, OPT_USER };
+       OPT_KERNEL, OPT_USER, OPT_NO_EVENTS, OPT_BUFFER_SIZE };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -128,13 +143,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "ftrace", optional_argument, NULL, OPT_FTRACE },
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
 		{ "user", no_argument, NULL, OPT_USER },
+		{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
+		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	uint64_t v;
 
 	/* '+': options end at the script, the rest are its arguments */
-	while ((c = getopt_long(argc, argv, "+e:c:bf:i:o:dqvp:C:TVh", longopts,
+	while ((c = getopt_long(argc, argv, "+e:c:bf:i:o:dqvp:C:Tl:Vh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'e':
@@ -164,17 +181,39 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'q':
 			o->quiet = 1;
+			o->live.quiet = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
 			break;
 		case 'p':
+			v = parse_number(optarg, "-p");
+			if (!v || v > INT32_MAX)
+				usage_error("-p: '%s' is not a process id", optarg);
+			o->live.pid = (int)v;
+			break;
 		case 'C':
-			/* they select events: they apply once events are attached */
-			if (parse_number(optarg, c == 'p' ? "-p" : "-C") > INT32_MAX)
-				usage_error("-%c: '%s' is out of range", c, optarg);
+			v = parse_number(optarg, "-C");
+			if (v >= 4096)
+				usage_error("-C: '%s' is not a CPU number", optarg);
+			o->live.cpu = (int)v;
 			break;
 		case 'T':
+			o->live.timestamps = 1;
+			break;
+		case 'l':
+			if (strlen(optarg) != 1 || !strchr("efm", *optarg))
+				usage_error("-l%s: use -le, -lf or -lm", optarg);
+			o->list = *optarg;
+			break;
+		case OPT_NO_EVENTS:
+			o->no_events = 1;
+			break;
+		case OPT_BUFFER_SIZE:
+			v = parse_size(optarg, "--buffer-size");
+			if (v < 4096 || v > (1ULL << 40))
+				usage_error("--buffer-size: between 4K and 1T");
+			o->live.buffer_kb = (unsigned long)(v >> 10);
 			break;
 		case OPT_MAX_LOOP:
 			v = parse_number(optarg, "--max-loop");
@@ -214,6 +253,45 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	return optind;
+}
+
+/*
+ * "script args -- command args": the command is the target.  After -e,
+ * getopt() has already taken the "--".
+ */
+static int split_command(int argc, char **argv, int first, struct options *o)
+{
+	int i;
+
+	if (o->oneliner && first > 1 && !strcmp(argv[first - 1], "--")) {
+		o->live.cmd = argv + first;
+		argc = first;
+	} else {
+		for (i = first; i < argc && strcmp(argv[i], "--"); i++)
+			;
+		if (i == argc)
+			return argc;
+		argv[i] = NULL;
+		o->live.cmd = argv + i + 1;
+		argc = i;
+	}
+	if (!o->live.cmd[0])
+		usage_error("--: no command given");
+	return argc;
+}
+
+/* -le, -lf, -lm */
+static int list_probes(int what, const char *arg)
+{
+	char err[1024];
+	int r;
+
+	if (what != 'e' && !arg)
+		usage_error("-l%c: which file?", what);
+	r = probes_list(what, arg, stdout, err, sizeof(err));
+	if (r)
+		fprintf(stderr, "ktap: %s\n", err);
+	return r ? EXIT_SCRIPT_ERROR : 0;
 }
 
 static int has_event_probes(const struct ktap_session *s)
@@ -268,16 +346,45 @@ static void report(struct ktap_session *s, FILE *out)
 	fprintf(stderr, "ktap: %s\n", ktap_session_error(s));
 }
 
-static int run(struct ktap_session *s, const struct options *o,
-	       const char *name, FILE *out)
+/* Without a recording, probes trace the running system. */
+static int wants_live(const struct ktap_session *s, const struct options *o)
 {
+	return !o->input && !o->no_events &&
+	       (has_event_probes(s) || o->live.cmd || o->live.pid);
+}
+
+static int run(struct ktap_session *s, const struct options *o,
+	       const char *name, struct user_platform *up)
+{
+	FILE *out = up->out;
+	struct live *live = NULL;
+	char err[1024];
 	int status = 0;
 
+	if (wants_live(s, o)) {
+		live = live_open(s, &o->live, up, err, sizeof(err));
+		if (!live) {
+			fprintf(stderr, "ktap: %s\n", err);
+			return EXIT_SCRIPT_ERROR;
+		}
+	}
 	if (ktap_session_run(s)) {
 		report(s, out);
+		live_close(live);
 		return EXIT_SCRIPT_ERROR;
 	}
-	if (o->input && !ktap_session_exited(s, NULL)) {
+	if (live && !ktap_session_exited(s, NULL)) {
+		int r = live_run(live, err, sizeof(err));
+
+		if (r == -1) {
+			report(s, out);
+			status = EXIT_SCRIPT_ERROR;
+		} else if (r == -2) {
+			fflush(out);
+			fprintf(stderr, "ktap: %s\n", err);
+			status = EXIT_SCRIPT_ERROR;
+		}
+	} else if (o->input && !ktap_session_exited(s, NULL)) {
 		char err[512];
 		int r = tracedat_run(s, o->input, err, sizeof(err));
 
@@ -297,8 +404,10 @@ static int run(struct ktap_session *s, const struct options *o,
 	/* what was collected is printed even after a damaged recording */
 	if (ktap_session_end(s)) {
 		report(s, out);
+		live_close(live);
 		return EXIT_SCRIPT_ERROR;
 	}
+	live_close(live);
 	if (status)
 		return status;
 	ktap_session_exited(s, &status);
@@ -328,9 +437,20 @@ int main(int argc, char **argv)
 	int first, ret, nargs;
 	FILE *out = stdout;
 
+	o.live.cpu = -1;
+	o.live.buffer_kb = LIVE_BUFFER_KB;
 	first = parse_options(argc, argv, &o);
+	if (o.list)
+		return list_probes(o.list, first < argc ? argv[first] : NULL);
+	argc = split_command(argc, argv, first, &o);
 	if (o.kernel && (o.user || o.input || o.ftrace))
 		usage_error("--kernel cannot go with --user, -i or --ftrace");
+	if ((o.input || o.no_events) &&
+	    (o.live.cmd || o.live.pid || o.live.cpu >= 0 || o.live.timestamps))
+		usage_error("-p, -C, -T and -- command trace the running system: not with %s",
+			    o.input ? "-i" : "--no-events");
+	if (o.live.pid && o.live.cmd)
+		usage_error("-p and -- command: one target at a time");
 	if (o.oneliner) {
 		name = "(command line)";
 		src = o.oneliner;
@@ -409,6 +529,11 @@ int main(int argc, char **argv)
 	} else if (o.dry_run) {
 		print_manifest(s);
 		ret = 0;
+		if (wants_live(s, &o) &&
+		    live_dry_run(s, &o.live, stdout, err, sizeof(err))) {
+			fprintf(stderr, "ktap: %s\n", err);
+			ret = EXIT_SCRIPT_ERROR;
+		}
 	} else if (o.kernel || (!o.user && !o.input && kernel_available())) {
 		/* verified here too: the same messages before the module's */
 		struct kernel_run kr = {
@@ -421,7 +546,7 @@ int main(int argc, char **argv)
 		ret = kernel_run(&kr);
 		o.verbose = 0;
 	} else {
-		ret = run(s, &o, name, out);
+		ret = run(s, &o, name, &up);
 	}
 	if (o.verbose) {
 		uint64_t peak, now = ktap_session_mem(s, &peak);

@@ -152,6 +152,28 @@ static struct evtype *get_type(struct tep_view *v, struct tep_event *event)
 	return v->types[id];
 }
 
+int tep_view_bind(struct tep_view *v, struct tep_event *event, uint32_t probe,
+		  const char *name)
+{
+	struct evtype *t = get_type(v, event);
+	char *n = strdup(name);
+	uint32_t i;
+
+	if (!t || !n) {
+		free(n);
+		return -1;
+	}
+	free(t->name);
+	t->name = n;
+	for (i = 0; i < t->nprobes; i++) {
+		if (t->probes[i] == probe)
+			return 0;
+	}
+	/* build_type() sized the list for every probe of the session */
+	t->probes[t->nprobes++] = probe;
+	return 0;
+}
+
 int tep_view_wanted(struct tep_view *v, struct tep_event *event)
 {
 	struct evtype *t = get_type(v, event);

@@ -20,6 +20,14 @@ struct tep_view;
 struct tep_view *tep_view_new(struct tep_handle *tep, struct ktap_session *s);
 void tep_view_free(struct tep_view *v);
 
+/*
+ * Route @event to probe @probe as well, under the name @name (its
+ * probename): for events the host made for a probe, such as a uprobe,
+ * whose tracefs name is not what the script wrote.  Returns 0 or -1.
+ */
+int tep_view_bind(struct tep_view *v, struct tep_event *event, uint32_t probe,
+		  const char *name);
+
 /* Whether some probe of the session declares @event. */
 int tep_view_wanted(struct tep_view *v, struct tep_event *event);
 

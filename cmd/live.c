@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * live.c - live tracing through a private tracefs instance.
+ *
+ * The run owns an instance named ktap-PID: its events, filters, pid
+ * filter and ring buffers are its own, so the machine's other tracing is
+ * never disturbed, and a run killed before it could clean up leaves only
+ * names that the next run recognises (the PID is gone) and removes.
+ *
+ * Reading: each CPU's trace_pipe_raw gives ring-buffer pages, kbuffer
+ * walks them, and the records of all CPUs go to the VM merged by time.
+ * The instance's clock is "mono", so event times and tick timers share
+ * CLOCK_MONOTONIC.  Pages are read without blocking; between rounds the
+ * reader sleeps in ppoll() until a buffer is a little full, a timer is
+ * due, or 100 ms have passed (the most a printed line waits).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+#include <kbuffer.h>
+#include <tracefs.h>
+
+#include "live.h"
+#include "probes.h"
+#include "tasks.h"
+#include "../host/tep_view.h"
+
+#define INSTANCE_PREFIX	"ktap-"
+#define WAKE_PERCENT	"1"		/* wake the reader at 1% full */
+#define MAX_WAIT_NS	100000000ULL	/* latency of printed output */
+
+struct cpu_reader {
+	int cpu;
+	int fd;				/* per_cpu/cpuN/trace_pipe_raw */
+	struct kbuffer *kbuf;
+	void *page;
+	void *rec;			/* the next record, or NULL */
+	unsigned long long ts;
+	long long missed;		/* dropped before this page */
+	int empty;			/* nothing more this round */
+};
+
+struct live {
+	struct ktap_session *s;
+	const struct live_options *o;
+	struct user_platform *up;
+	struct tracefs_instance *inst;
+	struct tep_handle *tep;
+	struct tep_view *view;
+	struct tasks *tasks;
+	struct probes *probes;
+	struct cpu_reader *cpus;
+	struct pollfd *pfds;
+	int ncpus;
+	size_t page_size;
+	uint64_t min_tick;		/* shortest tick period, 0: none */
+	pid_t child;			/* -- cmd */
+	int go_fd, fail_fd;
+	int done;			/* the target has gone */
+	int failed;			/* a handler failed */
+	/* -T */
+	void (*next_sink)(void *arg, const char *buf, size_t len);
+	void *next_arg;
+	int at_line_start;
+	uint64_t now;			/* time of the event being handled */
+	sigset_t waitmask;		/* signals ppoll() lets in */
+};
+
+static volatile sig_atomic_t stop_signal, child_changed;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_child(int sig)
+{
+	child_changed = 1;
+}
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Ctrl-C and friends only set a flag, so that trace_end runs and the
+ * instance goes away; they are let in only while the reader sleeps.
+ */
+static void catch_signals(struct live *l)
+{
+	struct sigaction sa = { 0 };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	/* a closed output pipe ends the run, it does not kill it */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ------------------------------------------------------------ tracefs */
+
+static int mount_tracefs(char *err, size_t errlen)
+{
+	if (tracefs_tracing_dir())
+		return 0;
+	if (!mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) &&
+	    tracefs_tracing_dir())
+		return 0;
+	snprintf(err, errlen, "cannot mount tracefs on /sys/kernel/tracing: %s%s",
+		 strerror(errno), errno == EPERM ? " (live tracing needs root)" : "");
+	return -1;
+}
+
+static int pid_gone(int pid)
+{
+	return kill(pid, 0) && errno == ESRCH;
+}
+
+void live_remove_stale(void)
+{
+	char **names = tracefs_instances("^" INSTANCE_PREFIX "[0-9][0-9]*$");
+	int i;
+
+	for (i = 0; names && names[i]; i++) {
+		struct tracefs_instance *inst;
+
+		if (!pid_gone(atoi(names[i] + strlen(INSTANCE_PREFIX))))
+			continue;
+		inst = tracefs_instance_alloc(NULL, names[i]);
+		if (inst) {
+			tracefs_instance_destroy(inst);
+			tracefs_instance_free(inst);
+		}
+	}
+	tracefs_list_free(names);
+	probes_remove_stale();
+}
+
+static int set(struct live *l, const char *file, const char *val,
+	       char *err, size_t errlen)
+{
+	if (tracefs_instance_file_write(l->inst, file, val) >= 0)
+		return 0;
+	snprintf(err, errlen, "cannot write '%s' to %s of tracefs instance %s: %s",
+		 val, file, tracefs_instance_get_name(l->inst), strerror(errno));
+	return -1;
+}
+
+/* tracing_cpumask wants 32-bit hex groups separated by commas */
+static void cpumask(int cpu, char *buf, size_t size)
+{
+	int group;
+	size_t n = 0;
+
+	for (group = cpu / 32; group >= 0 && n < size; group--)
+		n += snprintf(buf + n, size - n, "%s%x", n ? "," : "",
+			      group == cpu / 32 ? 1u << (cpu % 32) : 0);
+}
+
+/* Every thread of @pid, for set_event_pid (which filters threads). */
+static void threads_of(int pid, char *buf, size_t size)
+{
+	char path[64];
+	struct dirent *d;
+	size_t n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	while (dir && (d = readdir(dir)) && n + 16 < size) {
+		if (d->d_name[0] != '.')
+			n += snprintf(buf + n, size - n, "%s%s", n ? " " : "",
+				      d->d_name);
+	}
+	if (dir)
+		closedir(dir);
+	if (!n)
+		snprintf(buf, size, "%d", pid);
+}
+
+static int setup_instance(struct live *l, char *err, size_t errlen)
+{
+	const struct live_options *o = l->o;
+	char name[32], val[4096];
+
+	snprintf(name, sizeof(name), INSTANCE_PREFIX "%d", (int)getpid());
+	l->inst = tracefs_instance_create(name);
+	if (!l->inst) {
+		snprintf(err, errlen, "cannot create tracefs instance %s: %s",
+			 name, strerror(errno));
+		return -1;
+	}
+	snprintf(val, sizeof(val), "%lu", o->buffer_kb);
+	if (set(l, "tracing_on", "0", err, errlen) ||
+	    set(l, "trace_clock", "mono", err, errlen) ||
+	    /* a full buffer drops new events, counted, instead of old ones */
+	    set(l, "options/overwrite", "0", err, errlen) ||
+	    set(l, "buffer_size_kb", val, err, errlen))
+		return -1;
+	tracefs_instance_file_write(l->inst, "buffer_percent", WAKE_PERCENT);
+	if (o->cpu >= 0) {
+		cpumask(o->cpu, val, sizeof(val));
+		if (set(l, "tracing_cpumask", val, err, errlen))
+			return -1;
+	}
+	if (o->pid || l->child) {
+		if (l->child)
+			snprintf(val, sizeof(val), "%d", (int)l->child);
+		else
+			threads_of(o->pid, val, sizeof(val));
+		if (set(l, "options/event-fork", "1", err, errlen) ||
+		    set(l, "set_event_pid", val, err, errlen))
+			return -1;
+	} else {
+		/* ktap's own reads would be traced, and trace more reads */
+		snprintf(val, sizeof(val), "%d", (int)getpid());
+		tracefs_instance_file_write(l->inst, "set_event_notrace_pid",
+					    val);
+	}
+	return 0;
+}
+
+/* libtraceevent learns the ring buffer's page layout and the formats. */
+static int load_formats(struct live *l, char *err, size_t errlen)
+{
+	char *buf;
+	int size;
+
+	l->tep = tep_alloc();
+	if (!l->tep) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	tep_set_long_size(l->tep, sizeof(long));
+	tep_set_page_size(l->tep, getpagesize());
+	tep_set_file_bigendian(l->tep, tep_is_local_bigendian(l->tep));
+	buf = tracefs_instance_file_read(NULL, "events/header_page", &size);
+	if (!buf || tep_parse_header_page(l->tep, buf, size, sizeof(long))) {
+		free(buf);
+		snprintf(err, errlen, "cannot read the ring buffer's page format (events/header_page)");
+		return -1;
+	}
+	free(buf);
+	return probes_load_formats(l->probes, l->tep, err, errlen);
+}
+
+static size_t subbuf_size(struct live *l)
+{
+	long long kb;
+
+	/* kernels since 6.8 may use sub-buffers larger than a page */
+	if (!tracefs_instance_file_read_number(l->inst, "buffer_subbuf_size_kb",
+					       &kb) && kb > 0)
+		return (size_t)kb * 1024;
+	return (size_t)getpagesize();
+}
+
+static int open_readers(struct live *l, char *err, size_t errlen)
+{
+	int i, n = 0, total = (int)sysconf(_SC_NPROCESSORS_CONF);
+
+	l->page_size = subbuf_size(l);
+	l->cpus = calloc(total, sizeof(*l->cpus));
+	l->pfds = calloc(total, sizeof(*l->pfds));
+	if (!l->cpus || !l->pfds) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < total; i++) {
+		struct cpu_reader *c = &l->cpus[n];
+		char path[64], *dir;
+
+		if (l->o->cpu >= 0 && i != l->o->cpu)
+			continue;
+		snprintf(path, sizeof(path), "per_cpu/cpu%d/trace_pipe_raw", i);
+		dir = tracefs_instance_get_file(l->inst, path);
+		c->fd = dir ? open(dir, O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+		tracefs_put_tracing_file(dir);
+		if (c->fd < 0)
+			continue;	/* an offline CPU */
+		c->cpu = i;
+		c->kbuf = tep_kbuffer(l->tep);
+		c->page = malloc(l->page_size);
+		if (!c->kbuf || !c->page) {
+			close(c->fd);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		l->pfds[n].fd = c->fd;
+		l->pfds[n].events = POLLIN;
+		n++;
+	}
+	l->ncpus = n;
+	if (!n) {
+		snprintf(err, errlen, "cannot read any CPU's ring buffer of instance %s",
+			 tracefs_instance_get_name(l->inst));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ command */
+
+static int start_command(struct live *l, char *err, size_t errlen)
+{
+	int go[2], fail[2];
+	pid_t pid;
+
+	if (pipe2(go, O_CLOEXEC) || pipe2(fail, O_CLOEXEC)) {
+		snprintf(err, errlen, "cannot start %s: %s", l->o->cmd[0],
+			 strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot start %s: %s", l->o->cmd[0],
+			 strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		char c;
+		int e;
+
+		/* wait until the probes are attached, then become the command */
+		close(go[1]);
+		close(fail[0]);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(l->o->cmd[0], l->o->cmd);
+		e = errno;
+		if (write(fail[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(fail[1]);
+	l->child = pid;
+	l->go_fd = go[1];
+	l->fail_fd = fail[0];
+	return 0;
+}
+
+static int release_command(struct live *l, char *err, size_t errlen)
+{
+	int e;
+	ssize_t n;
+
+	n = write(l->go_fd, "g", 1);
+	close(l->go_fd);
+	l->go_fd = -1;
+	/* the pipe closes at exec; an errno arrives if exec failed */
+	do {
+		n = read(l->fail_fd, &e, sizeof(e));
+	} while (n < 0 && errno == EINTR);
+	close(l->fail_fd);
+	l->fail_fd = -1;
+	if (n == sizeof(e)) {
+		waitpid(l->child, NULL, 0);
+		l->child = 0;
+		snprintf(err, errlen, "cannot run %s: %s", l->o->cmd[0],
+			 strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- output */
+
+/* -T: every line a handler prints starts with the event's time */
+static void timestamp_sink(void *arg, const char *buf, size_t len)
+{
+	struct live *l = arg;
+	char stamp[32];
+	size_t i = 0, j;
+
+	while (i < len) {
+		if (l->at_line_start) {
+			int n = snprintf(stamp, sizeof(stamp), "%llu.%06llu: ",
+				(unsigned long long)(l->now / 1000000000ULL),
+				(unsigned long long)(l->now % 1000000000ULL / 1000));
+
+			l->next_sink(l->next_arg, stamp, (size_t)n);
+			l->at_line_start = 0;
+		}
+		for (j = i; j < len && buf[j] != '\n'; j++)
+			;
+		if (j < len) {
+			j++;
+			l->at_line_start = 1;
+		}
+		l->next_sink(l->next_arg, buf + i, j - i);
+		i = j;
+	}
+}
+
+static void plain_sink(void *arg, const char *buf, size_t len)
+{
+	fwrite(buf, 1, len, arg);
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* The next page with records, or 0 when the buffer is empty for now. */
+static int cpu_fill(struct live *l, struct cpu_reader *c)
+{
+	for (;;) {
+		ssize_t n = read(c->fd, c->page, l->page_size);
+
+		if (n <= 0) {
+			c->empty = 1;
+			return 0;
+		}
+		if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0)
+			continue;
+		c->missed = kbuffer_missed_events(c->kbuf);
+		c->rec = kbuffer_read_event(c->kbuf, &c->ts);
+		if (c->rec)
+			return 1;
+	}
+}
+
+static int fire(struct live *l, struct cpu_reader *c)
+{
+	struct tep_record rec = {
+		.ts = c->ts,
+		.cpu = c->cpu,
+		.data = c->rec,
+		.size = kbuffer_event_size(c->kbuf),
+		.missed_events = c->missed,
+	};
+	struct tep_view_task task = { 0 };
+
+	c->missed = 0;
+	tasks_learn(l->tasks, l->tep, &rec);
+	task.tid = tep_data_pid(l->tep, &rec);
+	tasks_lookup(l->tasks, task.tid, &task.pid, &task.comm);
+	l->now = rec.ts;
+	if (ktap_session_time(l->s, rec.ts) ||
+	    tep_view_fire_task(l->view, &rec, &task))
+		return -1;
+	return 0;
+}
+
+/* Hand every record readable now to the VM, all CPUs merged by time. */
+static int drain(struct live *l)
+{
+	int i;
+
+	for (i = 0; i < l->ncpus; i++)
+		l->cpus[i].empty = 0;
+	for (;;) {
+		struct cpu_reader *best = NULL;
+
+		for (i = 0; i < l->ncpus; i++) {
+			struct cpu_reader *c = &l->cpus[i];
+
+			if (!c->rec && (c->empty || !cpu_fill(l, c)))
+				continue;
+			if (!best || c->ts < best->ts)
+				best = c;
+		}
+		if (!best)
+			return 0;
+		if (fire(l, best))
+			return -1;
+		if (ktap_session_exited(l->s, NULL))
+			return 0;
+		best->rec = kbuffer_next_event(best->kbuf, &best->ts);
+	}
+}
+
+/* How long the reader may sleep: until the next tick, at most 100 ms. */
+static void wait_time(struct live *l, struct timespec *ts)
+{
+	uint64_t wait = MAX_WAIT_NS;
+
+	if (l->min_tick) {
+		uint64_t left = l->min_tick - mono_now() % l->min_tick;
+
+		if (left < wait)
+			wait = left;
+	}
+	ts->tv_sec = (time_t)(wait / 1000000000ULL);
+	ts->tv_nsec = (long)(wait % 1000000000ULL);
+}
+
+static void check_target(struct live *l)
+{
+	int status;
+
+	if (l->child && child_changed) {
+		child_changed = 0;
+		if (waitpid(l->child, &status, WNOHANG) == l->child) {
+			l->child = 0;
+			l->done = 1;
+		}
+	}
+	if (l->o->pid && pid_gone(l->o->pid))
+		l->done = 1;
+}
+
+int live_run(struct live *l, char *err, size_t errlen)
+{
+	struct timespec ts;
+	int r = 0;
+
+	if (l->child && release_command(l, err, errlen))
+		return -2;
+	while (!stop_signal && !l->done && !ktap_session_exited(l->s, NULL)) {
+		if (drain(l) || ktap_session_time(l->s, mono_now())) {
+			r = -1;
+			break;
+		}
+		/* the reader of our output has gone (ktap ... | head) */
+		if (ferror(l->up->out))
+			break;
+		check_target(l);
+		if (l->done || ktap_session_exited(l->s, NULL))
+			break;
+		wait_time(l, &ts);
+		if (ppoll(l->pfds, l->ncpus, &ts, &l->waitmask) < 0 &&
+		    errno != EINTR) {
+			snprintf(err, errlen, "cannot wait for events: %s",
+				 strerror(errno));
+			return -2;
+		}
+	}
+	/* what the buffers hold when the run ends still counts */
+	if (l->inst)
+		tracefs_instance_file_write(l->inst, "tracing_on", "0");
+	if (!r && !ktap_session_exited(l->s, NULL) && drain(l))
+		r = -1;
+	return r;
+}
+
+/* ----------------------------------------------------------- open/close */
+
+static int has_trace_probes(struct ktap_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < ktap_session_probe_count(s); i++) {
+		if (ktap_session_probe(s, i)->kind == KTAP_PROBE_TRACE)
+			return 1;
+	}
+	return 0;
+}
+
+static uint64_t shortest_tick(struct ktap_session *s)
+{
+	uint64_t min = 0;
+	uint32_t i;
+
+	for (i = 0; i < ktap_session_probe_count(s); i++) {
+		const struct ktap_probe *p = ktap_session_probe(s, i);
+
+		if (p->kind == KTAP_PROBE_TICK && (!min || p->period_ns < min))
+			min = p->period_ns;
+	}
+	return min;
+}
+
+struct live *live_open(struct ktap_session *s, const struct live_options *o,
+		       struct user_platform *up, char *err, size_t errlen)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	int i;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->s = s;
+	l->o = o;
+	l->up = up;
+	l->go_fd = l->fail_fd = -1;
+	l->min_tick = shortest_tick(s);
+	catch_signals(l);
+	if (o->pid && pid_gone(o->pid)) {
+		snprintf(err, errlen, "-p %d: no such process", o->pid);
+		goto fail;
+	}
+	if (has_trace_probes(s)) {
+		if (mount_tracefs(err, errlen))
+			goto fail;
+		live_remove_stale();
+	}
+	l->probes = probes_resolve(s, err, errlen);
+	l->tasks = tasks_new();
+	if (!l->probes || !l->tasks)
+		goto fail;
+	if (o->cmd && start_command(l, err, errlen))
+		goto fail;
+	/* timers alone need no tracefs */
+	if (!probes_count(l->probes))
+		goto started;
+	for (i = 0; i < TASKS_NEVENTS; i++) {
+		if (probes_add_internal(l->probes, tasks_events[i][0],
+					tasks_events[i][1])) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	if (setup_instance(l, err, errlen) ||
+	    probes_create(l->probes, err, errlen) ||
+	    load_formats(l, err, errlen) ||
+	    open_readers(l, err, errlen))
+		goto fail;
+	l->view = tep_view_new(l->tep, s);
+	if (!l->view || probes_bind(l->probes, l->tep, l->view)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (probes_enable(l->probes, l->inst, err, errlen) ||
+	    set(l, "tracing_on", "1", err, errlen))
+		goto fail;
+started:
+	if (o->timestamps) {
+		l->next_sink = up->sink ? up->sink : plain_sink;
+		l->next_arg = up->sink ? up->sink_arg : up->out;
+		l->at_line_start = 1;
+		up->sink = timestamp_sink;
+		up->sink_arg = l;
+	}
+	if (!o->quiet && l->inst)
+		fprintf(stderr, "ktap: tracing %d events%s, Ctrl-C to end\n",
+			probes_count(l->probes),
+			o->cmd ? " of the command" : o->pid ? " of the process" : "");
+	return l;
+fail:
+	live_close(l);
+	return NULL;
+}
+
+/* Events the ring buffers had no room for, from the instance's stats. */
+static unsigned long long lost_events(struct live *l)
+{
+	unsigned long long lost = 0, n;
+	int i;
+
+	for (i = 0; i < l->ncpus; i++) {
+		char file[64], *stats, *p;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats",
+			 l->cpus[i].cpu);
+		stats = tracefs_instance_file_read(l->inst, file, NULL);
+		for (p = stats; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+			if (sscanf(p, "overrun: %llu", &n) == 1 ||
+			    sscanf(p, "dropped events: %llu", &n) == 1)
+				lost += n;
+		}
+		free(stats);
+	}
+	return lost;
+}
+
+void live_close(struct live *l)
+{
+	int i;
+
+	if (!l)
+		return;
+	if (l->inst && l->ncpus) {
+		unsigned long long lost = lost_events(l);
+
+		if (lost)
+			fprintf(stderr, "ktap: warning: %llu events were lost: the ring buffer was full (a larger --buffer-size, or fewer events)\n",
+				lost);
+	}
+	/* an instance with open files cannot be removed */
+	for (i = 0; l->cpus && i < l->ncpus; i++) {
+		close(l->cpus[i].fd);
+		kbuffer_free(l->cpus[i].kbuf);
+		free(l->cpus[i].page);
+	}
+	if (l->inst) {
+		tracefs_instance_destroy(l->inst);
+		tracefs_instance_free(l->inst);
+	}
+	probes_free(l->probes);
+	if (l->go_fd >= 0)
+		close(l->go_fd);
+	if (l->fail_fd >= 0)
+		close(l->fail_fd);
+	if (l->child) {
+		kill(l->child, SIGTERM);
+		waitpid(l->child, NULL, 0);
+	}
+	free(l->cpus);
+	free(l->pfds);
+	tep_view_free(l->view);
+	if (l->tep)
+		tep_free(l->tep);
+	tasks_free(l->tasks);
+	if (l->up && l->up->sink == timestamp_sink) {
+		l->up->sink = l->next_sink == plain_sink ? NULL : l->next_sink;
+		l->up->sink_arg = l->next_arg;
+	}
+	free(l);
+}
+
+int live_dry_run(struct ktap_session *s, const struct live_options *o,
+		 FILE *out, char *err, size_t errlen)
+{
+	struct probes *p;
+
+	if (has_trace_probes(s) && mount_tracefs(err, errlen))
+		return -1;
+	p = probes_resolve(s, err, errlen);
+	if (!p)
+		return -1;
+	probes_print(p, out);
+	probes_free(p);
+	return 0;
+}

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * probes.c - resolve EVENTDEFs into tracefs events and attach them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "probes.h"
+
+struct target {
+	char *system, *event;		/* tracefs names */
+	int internal;			/* the host's, not the script's */
+	char *filter;			/* for the kernel, or NULL */
+	int unfiltered;			/* some probe takes every event */
+	int probe;			/* dynamic: the probe it is for; -1 */
+	char *name;			/* dynamic: its probename */
+	char *def;			/* dynamic: as written to tracefs */
+	struct tracefs_dynevent *dyn;	/* dynamic, once made */
+};
+
+struct probes {
+	struct ktap_session *s;
+	struct target *t;
+	int n, cap;
+	char group[32];			/* of the dynamic events: ktap_PID */
+	char **systems;			/* tracefs_event_systems(), cached */
+	char ***events;			/* their tracefs_system_events() */
+};
+
+#define GROUP_PREFIX	"ktap_"
+
+static struct target *find_target(struct probes *p, const char *sys,
+				  const char *ev)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (!strcmp(p->t[i].system, sys) && !strcmp(p->t[i].event, ev))
+			return &p->t[i];
+	}
+	return NULL;
+}
+
+static struct target *add_target(struct probes *p, const char *sys,
+				 const char *ev)
+{
+	struct target *t = find_target(p, sys, ev);
+
+	if (t)
+		return t;
+	if (p->n == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 64;
+		struct target *nt = realloc(p->t, cap * sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		p->t = nt;
+		p->cap = cap;
+	}
+	t = &p->t[p->n];
+	memset(t, 0, sizeof(*t));
+	t->probe = -1;
+	t->system = strdup(sys);
+	t->event = strdup(ev);
+	if (!t->system || !t->event) {
+		free(t->system);
+		free(t->event);
+		return NULL;
+	}
+	p->n++;
+	return t;
+}
+
+/* The kernel filter of a target: the probes' filters, or'ed. */
+static int add_filter(struct target *t, const char *filter)
+{
+	char *f;
+
+	if (!*filter) {
+		t->unfiltered = 1;
+		return 0;
+	}
+	if (!t->filter)
+		f = strdup(filter);
+	else if (asprintf(&f, "(%s) || (%s)", t->filter, filter) < 0)
+		f = NULL;
+	if (!f)
+		return -1;
+	free(t->filter);
+	t->filter = f;
+	return 0;
+}
+
+/* ------------------------------------------------------- tracepoints */
+
+static int load_systems(struct probes *p)
+{
+	int i, n;
+
+	if (p->systems)
+		return 0;
+	p->systems = tracefs_event_systems(NULL);
+	for (n = 0; p->systems && p->systems[n]; n++)
+		;
+	p->events = calloc(n + 1, sizeof(*p->events));
+	if (!p->systems || !p->events)
+		return -1;
+	for (i = 0; i < n; i++)
+		p->events[i] = tracefs_system_events(NULL, p->systems[i]);
+	return 0;
+}
+
+/*
+ * Skipped by globs: ftrace's own formats (not events one can enable)
+ * and the dynamic events of other ktap runs.
+ */
+static int private_system(const char *sys)
+{
+	return !strcmp(sys, "ftrace") ||
+	       !strncmp(sys, GROUP_PREFIX, strlen(GROUP_PREFIX));
+}
+
+static int has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static int resolve_tracepoints(struct probes *p, const struct ktap_probe *pr,
+			       const char *def, char *err, size_t errlen)
+{
+	struct ktap_probe one = *pr;
+	int i, j, found = 0;
+
+	one.nevents = 1;
+	one.events = &def;
+	if (load_systems(p)) {
+		snprintf(err, errlen, "cannot list the kernel's events: %s",
+			 strerror(errno));
+		return -1;
+	}
+	for (i = 0; p->systems[i]; i++) {
+		if (private_system(p->systems[i]) && has_glob(def))
+			continue;
+		for (j = 0; p->events[i] && p->events[i][j]; j++) {
+			struct target *t;
+
+			if (!ktap_probe_match(&one, p->systems[i],
+					      p->events[i][j], -1))
+				continue;
+			t = add_target(p, p->systems[i], p->events[i][j]);
+			if (!t || add_filter(t, pr->filter)) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			found++;
+		}
+	}
+	if (!found) {
+		snprintf(err, errlen, "line %u: trace %s: no such event in this kernel (ktap -le lists them)",
+			 pr->line, def);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- resolve */
+
+static int resolve_def(struct probes *p, uint32_t index, const char *def,
+		       char *err, size_t errlen)
+{
+	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
+
+	if (!strncmp(def, "probe:", 6) || !strncmp(def, "sdt:", 4) ||
+	    !strcmp(def, "ftrace:function")) {
+		snprintf(err, errlen, "line %u: trace %s: this kind of probe is not available in live tracing from userspace on this build",
+			 pr->line, def);
+		return -1;
+	}
+	return resolve_tracepoints(p, pr, def, err, errlen);
+}
+
+struct probes *probes_resolve(struct ktap_session *s, char *err,
+			      size_t errlen)
+{
+	struct probes *p = calloc(1, sizeof(*p));
+	uint32_t i, j;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->s = s;
+	snprintf(p->group, sizeof(p->group), GROUP_PREFIX "%d", (int)getpid());
+	for (i = 0; i < ktap_session_probe_count(s); i++) {
+		const struct ktap_probe *pr = ktap_session_probe(s, i);
+
+		if (pr->kind == KTAP_PROBE_PROFILE) {
+			snprintf(err, errlen, "line %u: profile probes are not available in live tracing from userspace on this build",
+				 pr->line);
+			goto fail;
+		}
+		if (pr->kind != KTAP_PROBE_TRACE)
+			continue;
+		for (j = 0; j < pr->nevents; j++) {
+			if (resolve_def(p, i, pr->events[j], err, errlen))
+				goto fail;
+		}
+	}
+	return p;
+fail:
+	probes_free(p);
+	return NULL;
+}
+
+int probes_create(struct probes *p, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		struct target *t = &p->t[i];
+
+		if (!t->dyn)
+			continue;
+		if (tracefs_dynevent_create(t->dyn)) {
+			snprintf(err, errlen, "cannot create probe '%s': %s",
+				 t->def, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_format(struct tep_handle *tep, const char *sys,
+			const char *ev)
+{
+	char *buf;
+	int size, r;
+
+	buf = tracefs_event_file_read(NULL, sys, ev, "format", &size);
+	if (!buf)
+		return -1;
+	r = tep_parse_event(tep, buf, size, sys);
+	free(buf);
+	return r ? -1 : 0;
+}
+
+int probes_load_formats(struct probes *p, struct tep_handle *tep, char *err,
+			size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (parse_format(tep, p->t[i].system, p->t[i].event)) {
+			snprintf(err, errlen, "cannot read the format of %s:%s",
+				 p->t[i].system, p->t[i].event);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int probes_bind(struct probes *p, struct tep_handle *tep,
+		struct tep_view *v)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		struct target *t = &p->t[i];
+		struct tep_event *ev;
+
+		if (t->probe < 0)
+			continue;
+		ev = tep_find_event_by_name(tep, t->system, t->event);
+		if (!ev || tep_view_bind(v, ev, (uint32_t)t->probe, t->name))
+			return -1;
+	}
+	return 0;
+}
+
+int probes_enable(struct probes *p, struct tracefs_instance *inst, char *err,
+		  size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		struct target *t = &p->t[i];
+
+		/*
+		 * A filter the kernel refuses is still applied by the VM,
+		 * with the same meaning: only the early drop is lost.
+		 */
+		if (t->filter && !t->unfiltered)
+			tracefs_event_file_write(inst, t->system, t->event,
+						 "filter", t->filter);
+		if (tracefs_event_enable(inst, t->system, t->event)) {
+			snprintf(err, errlen, "cannot enable %s:%s: %s",
+				 t->system, t->event, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int probes_add_internal(struct probes *p, const char *system,
+			const char *event)
+{
+	struct target *t;
+
+	if (find_target(p, system, event))
+		return 0;
+	if (!tracefs_event_file_exists(NULL, system, event, "enable"))
+		return 0;
+	t = add_target(p, system, event);
+	if (!t)
+		return -1;
+	t->internal = 1;
+	t->unfiltered = 1;
+	return 0;
+}
+
+int probes_count(const struct probes *p)
+{
+	int i, n = 0;
+
+	for (i = 0; i < p->n; i++)
+		n += !p->t[i].internal;
+	return n;
+}
+
+void probes_print(const struct probes *p, FILE *out)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		const struct target *t = &p->t[i];
+
+		if (t->internal)
+			continue;
+		if (t->def)
+			fprintf(out, "%s:%s\t%s", t->system, t->event, t->def);
+		else
+			fprintf(out, "%s:%s", t->system, t->event);
+		if (t->filter && !t->unfiltered)
+			fprintf(out, "\tfilter: %s", t->filter);
+		fputc('\n', out);
+	}
+}
+
+void probes_free(struct probes *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n; i++) {
+		struct target *t = &p->t[i];
+
+		if (t->dyn) {
+			tracefs_dynevent_destroy(t->dyn, true);
+			tracefs_dynevent_free(t->dyn);
+		}
+		free(t->system);
+		free(t->event);
+		free(t->filter);
+		free(t->name);
+		free(t->def);
+	}
+	free(p->t);
+	for (i = 0; p->systems && p->systems[i]; i++)
+		tracefs_list_free(p->events[i]);
+	free(p->events);
+	tracefs_list_free(p->systems);
+	free(p);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_tracepoints(const char *glob, FILE *out, char *err,
+			    size_t errlen)
+{
+	struct ktap_probe any = { .kind = KTAP_PROBE_TRACE, .nevents = 1 };
+	char **names = NULL, **systems = tracefs_event_systems(NULL);
+	int i, j, n = 0, cap = 0;
+
+	any.events = &glob;
+	if (!systems) {
+		snprintf(err, errlen, "cannot list the kernel's events: %s",
+			 strerror(errno));
+		return -1;
+	}
+	for (i = 0; systems[i]; i++) {
+		char **ev = tracefs_system_events(NULL, systems[i]);
+
+		for (j = 0; ev && ev[j]; j++) {
+			if (private_system(systems[i]) ||
+			    !ktap_probe_match(&any, systems[i], ev[j], -1))
+				continue;
+			if (n == cap) {
+				char **nn;
+
+				cap = cap ? cap * 2 : 1024;
+				nn = realloc(names, cap * sizeof(*names));
+				if (!nn)
+					break;
+				names = nn;
+			}
+			if (asprintf(&names[n], "%s:%s", systems[i], ev[j]) >= 0)
+				n++;
+		}
+		tracefs_list_free(ev);
+	}
+	tracefs_list_free(systems);
+	qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%s\n", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+int probes_list(int what, const char *arg, FILE *out, char *err,
+		size_t errlen)
+{
+	switch (what) {
+	case 'e':
+		return list_tracepoints(arg ? arg : "*:*", out, err, errlen);
+	default:
+		snprintf(err, errlen, "-l%c: not available on this build", what);
+		return -1;
+	}
+}
+
+void probes_remove_stale(void)
+{
+	struct tracefs_dynevent **all;
+	int i;
+
+	all = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE |
+				       TRACEFS_DYNEVENT_KRETPROBE |
+				       TRACEFS_DYNEVENT_UPROBE |
+				       TRACEFS_DYNEVENT_URETPROBE, NULL);
+	for (i = 0; all && all[i]; i++) {
+		char *sys = NULL;
+		int pid;
+
+		tracefs_dynevent_info(all[i], &sys, NULL, NULL, NULL, NULL);
+		if (sys && !strncmp(sys, GROUP_PREFIX, strlen(GROUP_PREFIX))) {
+			pid = atoi(sys + strlen(GROUP_PREFIX));
+			if (pid > 0 && kill(pid, 0) && errno == ESRCH)
+				tracefs_dynevent_destroy(all[i], true);
+		}
+		free(sys);
+	}
+	tracefs_dynevent_list_free(all);
+}
