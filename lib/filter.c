@@ -92,9 +92,11 @@ static int parse_pred(struct fparser *fp)
 	val = fp->p;
 	skip(fp);
 	for (i = 0; i < KP_ARRAY_SIZE(ops); i++) {
-		size_t l = kp_strlen(ops[i].op);
+		const char *op = ops[i].op;
+		size_t l = op[1] ? 2 : 1;
 
-		if (!kp_memcmp(fp->p, ops[i].op, l) &&
+		/* byte by byte: the text may end right after the first */
+		if (fp->p[0] == op[0] && (l == 1 || fp->p[1] == op[1]) &&
 		    !(l == 1 && fp->p[1] == '&')) {
 			fp->p += l;
 			break;

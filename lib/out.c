@@ -31,6 +31,9 @@ static int out_json_string(struct ktap_session *S, struct kp_buf *b, const char 
 
 	if (lit(S, b, "\""))
 		return -1;
+	/* printf("") hands over no string at all */
+	if (!len)
+		return lit(S, b, "\"");
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
