@@ -62,7 +62,7 @@ static const char usage_text[] =
 "  -le [GLOB]      list the kernel's tracepoints (sys:event)\n"
 "  -lf FILE        list the functions of FILE that uprobes can trace\n"
 "  -lm FILE        list the SDT (USDT) notes of FILE\n"
-"  --buffer-size SIZE  ring buffer per CPU (default 4M)\n"
+"  --buffer-size SIZE  ring buffer per CPU (default: the kernel's, 1.4M)\n"
 "  --no-events     attach no probes: run the top level, then trace_end\n"
 "  -c FILE         compile only: write bytecode to FILE\n"
 "  -b              print a listing of the bytecode instead of running it\n"
@@ -438,7 +438,6 @@ int main(int argc, char **argv)
 	FILE *out = stdout;
 
 	o.live.cpu = -1;
-	o.live.buffer_kb = LIVE_BUFFER_KB;
 	first = parse_options(argc, argv, &o);
 	if (o.list)
 		return list_probes(o.list, first < argc ? argv[first] : NULL);

@@ -5,14 +5,20 @@
  * The run owns an instance named ktap-PID: its events, filters, pid
  * filter and ring buffers are its own, so the machine's other tracing is
  * never disturbed, and a run killed before it could clean up leaves only
- * names that the next run recognises (the PID is gone) and removes.
+ * names that the next run recognises (the PID is gone) and removes when
+ * it ends.
  *
  * Reading: each CPU's trace_pipe_raw gives ring-buffer pages, kbuffer
  * walks them, and the records of all CPUs go to the VM merged by time.
- * The instance's clock is "mono", so event times and tick timers share
- * CLOCK_MONOTONIC.  Pages are read without blocking; between rounds the
- * reader sleeps in ppoll() until a buffer is a little full, a timer is
- * due, or 100 ms have passed (the most a printed line waits).
+ * Pages are read without blocking; between rounds the reader sleeps in
+ * ppoll() until a buffer is half full, a timer is due, or 100 ms have
+ * passed (the most a printed line waits).
+ *
+ * Start-up is kept to what tracing needs: the instance keeps the
+ * kernel's default clock ("local", as ftrace shows it) and buffer size,
+ * because changing either costs tens of milliseconds (an RCU grace
+ * period, page allocation).  So tick-N follows CLOCK_MONOTONIC between
+ * reads rather than event times, and --buffer-size is asked for.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -37,7 +43,7 @@
 #include "../host/tep_view.h"
 
 #define INSTANCE_PREFIX	"ktap-"
-#define WAKE_PERCENT	"1"		/* wake the reader at 1% full */
+#define WAKE_PERCENT	"50"		/* wake the reader at half full */
 #define MAX_WAIT_NS	100000000ULL	/* latency of printed output */
 
 struct cpu_reader {
@@ -216,13 +222,15 @@ static int setup_instance(struct live *l, char *err, size_t errlen)
 			 name, strerror(errno));
 		return -1;
 	}
-	snprintf(val, sizeof(val), "%lu", o->buffer_kb);
 	if (set(l, "tracing_on", "0", err, errlen) ||
-	    set(l, "trace_clock", "mono", err, errlen) ||
 	    /* a full buffer drops new events, counted, instead of old ones */
-	    set(l, "options/overwrite", "0", err, errlen) ||
-	    set(l, "buffer_size_kb", val, err, errlen))
+	    set(l, "options/overwrite", "0", err, errlen))
 		return -1;
+	if (o->buffer_kb) {
+		snprintf(val, sizeof(val), "%lu", o->buffer_kb);
+		if (set(l, "buffer_size_kb", val, err, errlen))
+			return -1;
+	}
 	tracefs_instance_file_write(l->inst, "buffer_percent", WAKE_PERCENT);
 	if (o->cpu >= 0) {
 		cpumask(o->cpu, val, sizeof(val));
@@ -465,10 +473,7 @@ static int fire(struct live *l, struct cpu_reader *c)
 	task.tid = tep_data_pid(l->tep, &rec);
 	tasks_lookup(l->tasks, task.tid, &task.pid, &task.comm);
 	l->now = rec.ts;
-	if (ktap_session_time(l->s, rec.ts) ||
-	    tep_view_fire_task(l->view, &rec, &task))
-		return -1;
-	return 0;
+	return tep_view_fire_task(l->view, &rec, &task);
 }
 
 /* Hand every record readable now to the VM, all CPUs merged by time. */
@@ -610,11 +615,8 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 		snprintf(err, errlen, "-p %d: no such process", o->pid);
 		goto fail;
 	}
-	if (has_trace_probes(s)) {
-		if (mount_tracefs(err, errlen))
-			goto fail;
-		live_remove_stale();
-	}
+	if (has_trace_probes(s) && mount_tracefs(err, errlen))
+		goto fail;
 	l->probes = probes_resolve(s, err, errlen);
 	l->tasks = tasks_new();
 	if (!l->probes || !l->tasks)
@@ -708,6 +710,9 @@ void live_close(struct live *l)
 		tracefs_instance_free(l->inst);
 	}
 	probes_free(l->probes);
+	/* after the run, not before: it would delay the start */
+	if (l->inst)
+		live_remove_stale();
 	if (l->go_fd >= 0)
 		close(l->go_fd);
 	if (l->fail_fd >= 0)

@@ -13,15 +13,13 @@
 
 #include "../host/platform.h"
 
-#define LIVE_BUFFER_KB	4096	/* per CPU, unless --buffer-size */
-
 struct live_options {
 	int pid;			/* -p: trace this process only; 0: all */
 	int cpu;			/* -C: this CPU only; -1: all */
 	char *const *cmd;		/* -- cmd args: run and trace it */
 	int timestamps;			/* -T: prefix output lines */
 	int quiet;			/* -q: no notes on stderr */
-	unsigned long buffer_kb;	/* ring buffer per CPU */
+	unsigned long buffer_kb;	/* ring buffer per CPU; 0: as it is */
 };
 
 struct live;

@@ -3,9 +3,12 @@
  * probes.c - resolve EVENTDEFs into tracefs events and attach them.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,8 +30,6 @@ struct probes {
 	struct target *t;
 	int n, cap;
 	char group[32];			/* of the dynamic events: ktap_PID */
-	char **systems;			/* tracefs_event_systems(), cached */
-	char ***events;			/* their tracefs_system_events() */
 };
 
 #define GROUP_PREFIX	"ktap_"
@@ -97,21 +98,63 @@ static int add_filter(struct target *t, const char *filter)
 
 /* ------------------------------------------------------- tracepoints */
 
-static int load_systems(struct probes *p)
+/*
+ * The subdirectories of events/[@system], by readdir() alone: looking
+ * at every event of a big system (syscalls has 700) would cost more than
+ * the rest of start-up.
+ */
+static char **list_dir(const char *system)
 {
-	int i, n;
+	char path[PATH_MAX], **names = NULL, **nn;
+	struct dirent *d;
+	size_t n = 0;
+	DIR *dir;
 
-	if (p->systems)
-		return 0;
-	p->systems = tracefs_event_systems(NULL);
-	for (n = 0; p->systems && p->systems[n]; n++)
-		;
-	p->events = calloc(n + 1, sizeof(*p->events));
-	if (!p->systems || !p->events)
-		return -1;
-	for (i = 0; i < n; i++)
-		p->events[i] = tracefs_system_events(NULL, p->systems[i]);
-	return 0;
+	snprintf(path, sizeof(path), "%s/events%s%s", tracefs_tracing_dir(),
+		 system ? "/" : "", system ? system : "");
+	dir = opendir(path);
+	if (!dir)
+		return NULL;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.' ||
+		    (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN))
+			continue;
+		nn = realloc(names, (n + 2) * sizeof(*names));
+		if (!nn)
+			break;
+		names = nn;
+		names[n] = strdup(d->d_name);
+		if (names[n])
+			n++;
+		names[n] = NULL;
+	}
+	closedir(dir);
+	return names;
+}
+
+static void free_list(char **names)
+{
+	int i;
+
+	for (i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* events/[@system/]@name as a list of one, if it exists. */
+static char **exact(const char *system, const char *name)
+{
+	char path[PATH_MAX], **names;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/events/%s%s%s", tracefs_tracing_dir(),
+		 system ? system : "", system ? "/" : "", name);
+	if (stat(path, &st) || !S_ISDIR(st.st_mode))
+		return NULL;
+	names = calloc(2, sizeof(*names));
+	if (names)
+		names[0] = strdup(name);
+	return names;
 }
 
 /*
@@ -129,37 +172,61 @@ static int has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* Call @fn for every event "sys:event" glob @def names. */
+static int each_tracepoint(const char *def,
+			   int (*fn)(void *arg, const char *sys,
+				     const char *ev),
+			   void *arg)
+{
+	struct ktap_probe one = { .kind = KTAP_PROBE_TRACE, .nevents = 1 };
+	char sys[256], ev[256], **systems, **events;
+	int i, j, r = 0, n = 0;
+
+	one.events = &def;
+	if (sscanf(def, "%255[^:]:%255[^ \t]", sys, ev) != 2)
+		return 0;
+	systems = has_glob(sys) ? list_dir(NULL) : exact(NULL, sys);
+	for (i = 0; !r && systems && systems[i]; i++) {
+		if (has_glob(sys) && private_system(systems[i]))
+			continue;
+		events = has_glob(ev) ? list_dir(systems[i]) :
+					exact(systems[i], ev);
+		for (j = 0; !r && events && events[j]; j++) {
+			if (!ktap_probe_match(&one, systems[i], events[j], -1))
+				continue;
+			r = fn(arg, systems[i], events[j]);
+			n++;
+		}
+		free_list(events);
+	}
+	free_list(systems);
+	return r ? r : n;
+}
+
+struct resolving {
+	struct probes *p;
+	const struct ktap_probe *pr;
+};
+
+static int add_tracepoint(void *arg, const char *sys, const char *ev)
+{
+	struct resolving *r = arg;
+	struct target *t = add_target(r->p, sys, ev);
+
+	return !t || add_filter(t, r->pr->filter) ? -1 : 0;
+}
+
 static int resolve_tracepoints(struct probes *p, const struct ktap_probe *pr,
 			       const char *def, char *err, size_t errlen)
 {
-	struct ktap_probe one = *pr;
-	int i, j, found = 0;
+	struct resolving r = { p, pr };
+	int n = each_tracepoint(def, add_tracepoint, &r);
 
-	one.nevents = 1;
-	one.events = &def;
-	if (load_systems(p)) {
-		snprintf(err, errlen, "cannot list the kernel's events: %s",
-			 strerror(errno));
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (i = 0; p->systems[i]; i++) {
-		if (private_system(p->systems[i]) && has_glob(def))
-			continue;
-		for (j = 0; p->events[i] && p->events[i][j]; j++) {
-			struct target *t;
-
-			if (!ktap_probe_match(&one, p->systems[i],
-					      p->events[i][j], -1))
-				continue;
-			t = add_target(p, p->systems[i], p->events[i][j]);
-			if (!t || add_filter(t, pr->filter)) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			found++;
-		}
-	}
-	if (!found) {
+	if (!n) {
 		snprintf(err, errlen, "line %u: trace %s: no such event in this kernel (ktap -le lists them)",
 			 pr->line, def);
 		return -1;
@@ -296,7 +363,9 @@ int probes_enable(struct probes *p, struct tracefs_instance *inst, char *err,
 		if (t->filter && !t->unfiltered)
 			tracefs_event_file_write(inst, t->system, t->event,
 						 "filter", t->filter);
-		if (tracefs_event_enable(inst, t->system, t->event)) {
+		/* not tracefs_event_enable(): it looks at every event */
+		if (tracefs_event_file_write(inst, t->system, t->event,
+					     "enable", "1") < 0) {
 			snprintf(err, errlen, "cannot enable %s:%s: %s",
 				 t->system, t->event, strerror(errno));
 			return -1;
@@ -310,10 +379,14 @@ int probes_add_internal(struct probes *p, const char *system,
 {
 	struct target *t;
 
+	char **there;
+
 	if (find_target(p, system, event))
 		return 0;
-	if (!tracefs_event_file_exists(NULL, system, event, "enable"))
+	there = exact(system, event);
+	if (!there)
 		return 0;
+	free_list(there);
 	t = add_target(p, system, event);
 	if (!t)
 		return -1;
@@ -370,10 +443,6 @@ void probes_free(struct probes *p)
 		free(t->def);
 	}
 	free(p->t);
-	for (i = 0; p->systems && p->systems[i]; i++)
-		tracefs_list_free(p->events[i]);
-	free(p->events);
-	tracefs_list_free(p->systems);
 	free(p);
 }
 
@@ -382,48 +451,47 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+struct name_list {
+	char **names;
+	int n, cap;
+};
+
+static int add_name(void *arg, const char *sys, const char *ev)
+{
+	struct name_list *l = arg;
+
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 1024;
+		char **nn = realloc(l->names, cap * sizeof(*nn));
+
+		if (!nn)
+			return -1;
+		l->names = nn;
+		l->cap = cap;
+	}
+	if (asprintf(&l->names[l->n], "%s:%s", sys, ev) < 0)
+		return -1;
+	l->n++;
+	return 0;
+}
+
 static int list_tracepoints(const char *glob, FILE *out, char *err,
 			    size_t errlen)
 {
-	struct ktap_probe any = { .kind = KTAP_PROBE_TRACE, .nevents = 1 };
-	char **names = NULL, **systems = tracefs_event_systems(NULL);
-	int i, j, n = 0, cap = 0;
+	struct name_list l = { 0 };
+	int i, r = each_tracepoint(glob, add_name, &l);
 
-	any.events = &glob;
-	if (!systems) {
-		snprintf(err, errlen, "cannot list the kernel's events: %s",
-			 strerror(errno));
-		return -1;
+	if (r >= 0) {
+		qsort(l.names, l.n, sizeof(*l.names), by_name);
+		for (i = 0; i < l.n; i++)
+			fprintf(out, "%s\n", l.names[i]);
+	} else {
+		snprintf(err, errlen, "out of memory");
 	}
-	for (i = 0; systems[i]; i++) {
-		char **ev = tracefs_system_events(NULL, systems[i]);
-
-		for (j = 0; ev && ev[j]; j++) {
-			if (private_system(systems[i]) ||
-			    !ktap_probe_match(&any, systems[i], ev[j], -1))
-				continue;
-			if (n == cap) {
-				char **nn;
-
-				cap = cap ? cap * 2 : 1024;
-				nn = realloc(names, cap * sizeof(*names));
-				if (!nn)
-					break;
-				names = nn;
-			}
-			if (asprintf(&names[n], "%s:%s", systems[i], ev[j]) >= 0)
-				n++;
-		}
-		tracefs_list_free(ev);
-	}
-	tracefs_list_free(systems);
-	qsort(names, n, sizeof(*names), by_name);
-	for (i = 0; i < n; i++) {
-		fprintf(out, "%s\n", names[i]);
-		free(names[i]);
-	}
-	free(names);
-	return 0;
+	for (i = 0; i < l.n; i++)
+		free(l.names[i]);
+	free(l.names);
+	return r < 0 ? -1 : 0;
 }
 
 int probes_list(int what, const char *arg, FILE *out, char *err,
