@@ -274,6 +274,7 @@ bench: all
 	@bench/run.sh $(O)/ktap
 	@bench/trace/run.sh $(O)/ktap
 	@bench/perf/run.sh $(O)
+	@bench/live/run.sh $(O)
 
 # ---------------------------------------------------------------- install
 

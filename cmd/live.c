@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,7 @@ struct live {
 	size_t page_size;
 	uint64_t min_tick;		/* shortest tick period, 0: none */
 	pid_t child;			/* -- cmd */
+	int self;			/* ktap's own pid */
 	int go_fd, fail_fd;
 	int done;			/* the target has gone */
 	int failed;			/* a handler failed */
@@ -245,11 +247,6 @@ static int setup_instance(struct live *l, char *err, size_t errlen)
 		if (set(l, "options/event-fork", "1", err, errlen) ||
 		    set(l, "set_event_pid", val, err, errlen))
 			return -1;
-	} else {
-		/* ktap's own reads would be traced, and trace more reads */
-		snprintf(val, sizeof(val), "%d", (int)getpid());
-		tracefs_instance_file_write(l->inst, "set_event_notrace_pid",
-					    val);
 	}
 	return 0;
 }
@@ -471,6 +468,12 @@ static int fire(struct live *l, struct cpu_reader *c)
 	c->missed = 0;
 	tasks_learn(l->tasks, l->tep, &rec);
 	task.tid = tep_data_pid(l->tep, &rec);
+	/*
+	 * ktap does not see its own reads.  Dropped here rather than with
+	 * set_event_notrace_pid, which costs 0.6 ms of start-up.
+	 */
+	if (task.tid == l->self)
+		return 0;
 	tasks_lookup(l->tasks, task.tid, &task.pid, &task.comm);
 	l->now = rec.ts;
 	return tep_view_fire_task(l->view, &rec, &task);
@@ -552,6 +555,8 @@ int live_run(struct live *l, char *err, size_t errlen)
 		check_target(l);
 		if (l->done || ktap_session_exited(l->s, NULL))
 			break;
+		/* what was printed shows before the reader sleeps */
+		fflush(l->up->out);
 		wait_time(l, &ts);
 		if (ppoll(l->pfds, l->ncpus, &ts, &l->waitmask) < 0 &&
 		    errno != EINTR) {
@@ -569,6 +574,55 @@ int live_run(struct live *l, char *err, size_t errlen)
 }
 
 /* ----------------------------------------------------------- open/close */
+
+struct maker {
+	struct live *l;
+	int ret;
+	char err[512];
+};
+
+static void *make_instance(void *arg)
+{
+	struct maker *m = arg;
+
+	m->ret = setup_instance(m->l, m->err, sizeof(m->err)) ||
+		 probes_enable(m->l->probes, m->l->inst, m->err,
+			       sizeof(m->err));
+	return NULL;
+}
+
+/*
+ * Make the instance and enable its events (stopped), and meanwhile parse
+ * the formats: the kernel's part takes milliseconds (buffers allocated,
+ * tracepoints patched in), so doing both at once shortens start-up.
+ */
+static int attach(struct live *l, char *err, size_t errlen)
+{
+	struct maker m = { .l = l };
+	pthread_t t;
+	int r;
+
+	if (pthread_create(&t, NULL, make_instance, &m)) {
+		make_instance(&m);
+	} else {
+		r = load_formats(l, err, errlen);
+		pthread_join(t, NULL);
+		if (r)
+			return -1;
+	}
+	if (m.ret) {
+		snprintf(err, errlen, "%s", m.err);
+		return -1;
+	}
+	if (!l->tep && load_formats(l, err, errlen))
+		return -1;
+	l->view = tep_view_new(l->tep, l->s);
+	if (!l->view || probes_bind(l->probes, l->tep, l->view)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
 
 static int has_trace_probes(struct ktap_session *s)
 {
@@ -609,6 +663,7 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 	l->o = o;
 	l->up = up;
 	l->go_fd = l->fail_fd = -1;
+	l->self = (int)getpid();
 	l->min_tick = shortest_tick(s);
 	catch_signals(l);
 	if (o->pid && pid_gone(o->pid)) {
@@ -633,17 +688,9 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 			goto fail;
 		}
 	}
-	if (setup_instance(l, err, errlen) ||
-	    probes_create(l->probes, err, errlen) ||
-	    load_formats(l, err, errlen) ||
-	    open_readers(l, err, errlen))
-		goto fail;
-	l->view = tep_view_new(l->tep, s);
-	if (!l->view || probes_bind(l->probes, l->tep, l->view)) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (probes_enable(l->probes, l->inst, err, errlen) ||
+	if (probes_create(l->probes, err, errlen) ||
+	    attach(l, err, errlen) ||
+	    open_readers(l, err, errlen) ||
 	    set(l, "tracing_on", "1", err, errlen))
 		goto fail;
 started:
