@@ -30,6 +30,7 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
 CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/live.c cmd/marker.c cmd/probes.c \
 		   cmd/tasks.c cmd/tracedat.c \
+		   host/elfsym.c \
 		   host/platform.c \
 		   host/script.c \
 		   host/tep_view.c
@@ -74,7 +75,7 @@ $(O)/libktap.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libktap.so.0 $(LDFLAGS) -o $@ $^
 
 $(O)/ktap: $(CMD_OBJS) $(O)/libktap.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(TRACE_LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(TRACE_LIBS) -lelf -lpthread
 
 # the plugin carries its own copy of the runtime: nothing to install beside it
 $(TEP_PLUGIN): $(PLUGIN_OBJS) $(LIB_OBJS)

@@ -3,6 +3,7 @@
  * probes.c - resolve EVENTDEFs into tracefs events and attach them.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -10,9 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <unistd.h>
 
 #include "probes.h"
+#include "../host/elfsym.h"
 
 struct target {
 	char *system, *event;		/* tracefs names */
@@ -22,7 +25,8 @@ struct target {
 	int probe;			/* dynamic: the probe it is for; -1 */
 	char *name;			/* dynamic: its probename */
 	char *def;			/* dynamic: as written to tracefs */
-	struct tracefs_dynevent *dyn;	/* dynamic, once made */
+	const char *file;		/* dynamic: uprobe_events, kprobe_events */
+	int made;			/* dynamic: is in tracefs */
 };
 
 struct probes {
@@ -234,17 +238,263 @@ static int resolve_tracepoints(struct probes *p, const struct ktap_probe *pr,
 	return 0;
 }
 
+/* ---------------------------------------------------- dynamic events */
+
+#define EVENT_NAME_MAX	48	/* the kernel allows 64; room for a suffix */
+
+/*
+ * A probe made for probe @index: event @base (made a tracefs name:
+ * letters, digits and '_', unique in the run's group), probename @name,
+ * defined by the line "@kind:GROUP/EVENT @fmt..." in @file.
+ */
+static int add_dynamic(struct probes *p, uint32_t index, const char *base,
+		       const char *name, const char *file, char kind,
+		       const char *fmt, ...)
+{
+	char ev[EVENT_NAME_MAX + 16], *where;
+	struct target *t;
+	va_list ap;
+	size_t i;
+	int n, r, k;
+
+	for (i = 0; base[i] && i < EVENT_NAME_MAX; i++)
+		ev[i] = isalnum((unsigned char)base[i]) ? base[i] : '_';
+	ev[i] = '\0';
+	if (!i || isdigit((unsigned char)ev[0])) {
+		memmove(ev + 1, ev, i + 1);
+		ev[0] = '_';
+	}
+	n = (int)strlen(ev);
+	for (k = 1; find_target(p, p->group, ev); k++)
+		snprintf(ev + n, sizeof(ev) - n, "_%d", k);
+	t = add_target(p, p->group, ev);
+	if (!t)
+		return -1;
+	t->probe = (int)index;
+	t->unfiltered = 1;
+	t->file = file;
+	t->name = strdup(name);
+	va_start(ap, fmt);
+	r = vasprintf(&where, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	r = asprintf(&t->def, "%c:%s/%s %s", kind, p->group, ev, where);
+	free(where);
+	if (r < 0)
+		t->def = NULL;
+	if (!t->name || !t->def)
+		return -1;
+	return add_filter(t, ktap_session_probe(p->s, index)->filter);
+}
+
+/* An EVENTDEF of a dynamic probe, taken apart. */
+struct dynspec {
+	char path[PATH_MAX];		/* uprobes, USDT: the ELF file */
+	char what[256];			/* symbol, glob, 0xOFFSET, note */
+	int ret;			/* %return */
+	const char *args;		/* FETCHARGS as written, or "" */
+};
+
+/*
+ * "/path:what[%return] [args]" (after "probe:" or "sdt:") or, without
+ * the path, "what[%return] [args]".  Returns 0, or -1 if malformed.
+ */
+static int parse_dynspec(const char *s, int with_path, struct dynspec *d)
+{
+	size_t n = strcspn(s, " \t"), w;
+	const char *colon;
+
+	memset(d, 0, sizeof(*d));
+	d->args = s + n + strspn(s + n, " \t");
+	if (with_path) {
+		colon = memchr(s, ':', n);
+		if (!colon || colon == s || (size_t)(colon - s) >= sizeof(d->path))
+			return -1;
+		memcpy(d->path, s, colon - s);
+		n -= colon + 1 - s;
+		s = colon + 1;
+	}
+	w = n;
+	if (w > 7 && !strncmp(s + w - 7, "%return", 7)) {
+		d->ret = 1;
+		w -= 7;
+	}
+	if (!w || w >= sizeof(d->what))
+		return -1;
+	memcpy(d->what, s, w);
+	return 0;
+}
+
+/* A return probe names its value, so that $retval reads it. */
+static const char *ret_args(const struct dynspec *d)
+{
+	return d->ret && !*d->args ? "retval=$retval" : d->args;
+}
+
+struct uprobing {
+	struct probes *p;
+	uint32_t index;
+	const struct dynspec *d;
+	int n;
+};
+
+static int add_uprobe(void *arg, const char *sym, uint64_t offset)
+{
+	struct uprobing *u = arg;
+	const struct dynspec *d = u->d;
+	char name[PATH_MAX + 300], base[300];
+
+	u->n++;
+	snprintf(name, sizeof(name), "probe:%s:%s%s", d->path, sym,
+		 d->ret ? "%return" : "");
+	snprintf(base, sizeof(base), "%s%s", sym, d->ret ? "__return" : "");
+	return add_dynamic(u->p, u->index, base, name, "uprobe_events",
+			   d->ret ? 'r' : 'p', "%s:0x%llx %s", d->path,
+			   (unsigned long long)offset, ret_args(d));
+}
+
+static int resolve_uprobe(struct probes *p, uint32_t index,
+			  const struct dynspec *d, char *err, size_t errlen)
+{
+	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
+	struct uprobing u = { p, index, d, 0 };
+	uint64_t off;
+	char *end;
+	int r;
+
+	if (!strncmp(d->what, "0x", 2)) {
+		off = strtoull(d->what, &end, 16);
+		if (*end) {
+			snprintf(err, errlen, "line %u: probe:%s:%s: not an offset",
+				 pr->line, d->path, d->what);
+			return -1;
+		}
+		r = add_uprobe(&u, d->what, off);
+	} else {
+		r = elfsym_functions(d->path, strcmp(d->what, "*") ? d->what : NULL,
+				     add_uprobe, &u, err, errlen);
+		if (r == -1 && *err) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "%s", err);
+			snprintf(err, errlen, "line %u: %s", pr->line, why);
+			return -1;
+		}
+	}
+	if (r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!u.n) {
+		snprintf(err, errlen, "line %u: probe:%s:%s: no such function in %s (ktap -lf %s lists them)",
+			 pr->line, d->path, d->what, d->path, d->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_sdt(void *arg, const struct elfsym_sdt *note)
+{
+	struct uprobing *u = arg;
+	const struct dynspec *d = u->d;
+	char name[PATH_MAX + 600], base[600], at[64];
+
+	u->n++;
+	snprintf(name, sizeof(name), "sdt:%s:%s:%s", d->path, note->provider,
+		 note->name);
+	snprintf(base, sizeof(base), "%s_%s", note->provider, note->name);
+	if (note->semaphore)
+		snprintf(at, sizeof(at), "0x%llx(0x%llx)",
+			 (unsigned long long)note->offset,
+			 (unsigned long long)note->semaphore);
+	else
+		snprintf(at, sizeof(at), "0x%llx",
+			 (unsigned long long)note->offset);
+	return add_dynamic(u->p, u->index, base, name, "uprobe_events", 'p',
+			   "%s:%s %s", d->path, at, note->fetchargs);
+}
+
+static int resolve_sdt(struct probes *p, uint32_t index,
+		       const struct dynspec *d, char *err, size_t errlen)
+{
+	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
+	struct uprobing u = { p, index, d, 0 };
+	char why[512];
+	int r;
+
+	r = elfsym_sdt_notes(d->path, strcmp(d->what, "*") ? d->what : NULL,
+			     add_sdt, &u, why, sizeof(why));
+	if (r == -1) {
+		snprintf(err, errlen, "line %u: %s", pr->line, why);
+		return -1;
+	}
+	if (r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!u.n) {
+		snprintf(err, errlen, "line %u: sdt:%s:%s: no such SDT note in %s (ktap -lm %s lists them)",
+			 pr->line, d->path, d->what, d->path, d->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int resolve_kprobe(struct probes *p, uint32_t index,
+			  const struct dynspec *d, char *err, size_t errlen)
+{
+	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
+	char name[300], base[300];
+
+	if (!tracefs_file_exists(NULL, "kprobe_events")) {
+		snprintf(err, errlen, "line %u: probe:%s: this kernel has no kprobes (no kprobe_events in tracefs)",
+			 pr->line, d->what);
+		return -1;
+	}
+	if (has_glob(d->what)) {
+		snprintf(err, errlen, "line %u: probe:%s: name one kernel function (globs are for tracepoints and uprobes)",
+			 pr->line, d->what);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "probe:%s%s", d->what,
+		 d->ret ? "%return" : "");
+	snprintf(base, sizeof(base), "%s%s", d->what, d->ret ? "__return" : "");
+	if (add_dynamic(p, index, base, name, "kprobe_events",
+			d->ret ? 'r' : 'p', "%s %s", d->what, ret_args(d))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------- resolve */
 
 static int resolve_def(struct probes *p, uint32_t index, const char *def,
 		       char *err, size_t errlen)
 {
 	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
+	int sdt = !strncmp(def, "sdt:", 4);
+	struct dynspec d;
 
-	if (!strncmp(def, "probe:", 6) || !strncmp(def, "sdt:", 4) ||
-	    !strcmp(def, "ftrace:function")) {
-		snprintf(err, errlen, "line %u: trace %s: this kind of probe is not available in live tracing from userspace on this build",
-			 pr->line, def);
+	if (!strncmp(def, "probe:", 6) || sdt) {
+		const char *rest = def + (sdt ? 4 : 6);
+		int path = *rest == '/';
+
+		if ((sdt && !path) || parse_dynspec(rest, path, &d)) {
+			snprintf(err, errlen, "line %u: trace %s: expected %s",
+				 pr->line, def, sdt ? "sdt:/path/to/file:name" :
+				 "probe:symbol[%return], or probe:/path/to/file:symbol[%return]");
+			return -1;
+		}
+		if (sdt)
+			return resolve_sdt(p, index, &d, err, errlen);
+		return path ? resolve_uprobe(p, index, &d, err, errlen) :
+			      resolve_kprobe(p, index, &d, err, errlen);
+	}
+	if (!strcmp(def, "ftrace:function")) {
+		snprintf(err, errlen, "line %u: trace ftrace:function: the function tracer is not available in live tracing from userspace on this build",
+			 pr->line);
 		return -1;
 	}
 	return resolve_tracepoints(p, pr, def, err, errlen);
@@ -290,13 +540,15 @@ int probes_create(struct probes *p, char *err, size_t errlen)
 	for (i = 0; i < p->n; i++) {
 		struct target *t = &p->t[i];
 
-		if (!t->dyn)
+		if (!t->def)
 			continue;
-		if (tracefs_dynevent_create(t->dyn)) {
-			snprintf(err, errlen, "cannot create probe '%s': %s",
-				 t->def, strerror(errno));
+		if (tracefs_instance_file_append(NULL, t->file, t->def) < 0) {
+			snprintf(err, errlen, "cannot create probe '%s' in %s: %s%s",
+				 t->def, t->file, strerror(errno),
+				 errno == EINVAL ? " (see error_log in tracefs)" : "");
 			return -1;
 		}
+		t->made = 1;
 	}
 	return 0;
 }
@@ -432,9 +684,12 @@ void probes_free(struct probes *p)
 	for (i = 0; i < p->n; i++) {
 		struct target *t = &p->t[i];
 
-		if (t->dyn) {
-			tracefs_dynevent_destroy(t->dyn, true);
-			tracefs_dynevent_free(t->dyn);
+		if (t->made) {
+			char undo[300];
+
+			snprintf(undo, sizeof(undo), "-:%s/%s", t->system,
+				 t->event);
+			tracefs_instance_file_append(NULL, t->file, undo);
 		}
 		free(t->system);
 		free(t->event);
@@ -494,15 +749,48 @@ static int list_tracepoints(const char *glob, FILE *out, char *err,
 	return r < 0 ? -1 : 0;
 }
 
+struct listing {
+	FILE *out;
+	const char *path;
+};
+
+static int list_function(void *arg, const char *name, uint64_t offset)
+{
+	struct listing *l = arg;
+
+	fprintf(l->out, "probe:%s:%s\n", l->path, name);
+	return 0;
+}
+
+static int list_note(void *arg, const struct elfsym_sdt *note)
+{
+	struct listing *l = arg;
+
+	fprintf(l->out, "sdt:%s:%s:%s", l->path, note->provider, note->name);
+	if (note->nargs)
+		fprintf(l->out, "\t%s", note->fetchargs);
+	fputc('\n', l->out);
+	return 0;
+}
+
 int probes_list(int what, const char *arg, FILE *out, char *err,
 		size_t errlen)
 {
+	char abs[PATH_MAX];
+	struct listing l = { out, arg };
+
+	/* EVENTDEFs name files by absolute paths */
+	if (arg && what != 'e' && realpath(arg, abs))
+		l.path = abs;
 	switch (what) {
 	case 'e':
 		return list_tracepoints(arg ? arg : "*:*", out, err, errlen);
+	case 'f':
+		return elfsym_functions(arg, NULL, list_function, &l, err,
+					errlen) ? -1 : 0;
 	default:
-		snprintf(err, errlen, "-l%c: not available on this build", what);
-		return -1;
+		return elfsym_sdt_notes(arg, NULL, list_note, &l, err,
+					errlen) ? -1 : 0;
 	}
 }
 
