@@ -29,7 +29,7 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
 CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/live.c cmd/marker.c cmd/probes.c \
-		   cmd/tasks.c cmd/tracedat.c \
+		   cmd/profile.c cmd/stacks.c cmd/tasks.c cmd/tracedat.c \
 		   host/elfsym.c \
 		   host/platform.c \
 		   host/script.c \

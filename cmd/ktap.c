@@ -519,6 +519,10 @@ int main(int argc, char **argv)
 		return EXIT_SCRIPT_ERROR;
 	}
 	ktap_session_set_output(s, o.json ? KTAP_OUTPUT_JSON : KTAP_OUTPUT_TEXT);
+	if (!o.input && !o.no_events && !o.kernel && live_prepare(s)) {
+		fprintf(stderr, "ktap: cannot create a session: out of memory\n");
+		return EXIT_SCRIPT_ERROR;
+	}
 	if (ktap_session_load(s, bc, bclen, nargs,
 			      (const char *const *)argv + first)) {
 		fprintf(stderr, "ktap: %s: %s\n", name, ktap_session_error(s));

@@ -40,6 +40,8 @@
 
 #include "live.h"
 #include "probes.h"
+#include "profile.h"
+#include "stacks.h"
 #include "tasks.h"
 #include "../host/tep_view.h"
 
@@ -69,7 +71,10 @@ struct live {
 	struct probes *probes;
 	struct cpu_reader *cpus;
 	struct pollfd *pfds;
-	int ncpus;
+	int ncpus, nfds;
+	struct profile *profile;
+	int stack_ids[2];		/* kernel_stack, user_stack; -1: off */
+	uint64_t kframes[128], uframes[128];
 	size_t page_size;
 	uint64_t min_tick;		/* shortest tick period, 0: none */
 	pid_t child;			/* -- cmd */
@@ -86,6 +91,16 @@ struct live {
 };
 
 static volatile sig_atomic_t stop_signal, child_changed;
+
+/* stack() and ustack(), added to the session before it loads */
+static struct stacks *live_stacks;
+
+int live_prepare(struct ktap_session *s)
+{
+	if (!live_stacks)
+		live_stacks = stacks_new();
+	return live_stacks ? stacks_register(live_stacks, s) : -1;
+}
 
 static void on_stop(int sig)
 {
@@ -234,6 +249,12 @@ static int setup_instance(struct live *l, char *err, size_t errlen)
 			return -1;
 	}
 	tracefs_instance_file_write(l->inst, "buffer_percent", WAKE_PERCENT);
+	/* a kernel_stack, a user_stack event after each event */
+	if ((ktap_session_uses(l->s, "stack") &&
+	     set(l, "options/stacktrace", "1", err, errlen)) ||
+	    (ktap_session_uses(l->s, "ustack") &&
+	     set(l, "options/userstacktrace", "1", err, errlen)))
+		return -1;
 	if (o->cpu >= 0) {
 		cpumask(o->cpu, val, sizeof(val));
 		if (set(l, "tracing_cpumask", val, err, errlen))
@@ -249,6 +270,23 @@ static int setup_instance(struct live *l, char *err, size_t errlen)
 			return -1;
 	}
 	return 0;
+}
+
+/* The id of ftrace:@event if the script calls @fn, else -1. */
+static int stack_format(struct live *l, const char *fn, const char *event)
+{
+	struct tep_event *ev;
+	char *buf;
+	int size;
+
+	if (!ktap_session_uses(l->s, fn))
+		return -1;
+	buf = tracefs_event_file_read(NULL, "ftrace", event, "format", &size);
+	if (buf)
+		tep_parse_event(l->tep, buf, size, "ftrace");
+	free(buf);
+	ev = tep_find_event_by_name(l->tep, "ftrace", event);
+	return ev ? ev->id : -1;
 }
 
 /* libtraceevent learns the ring buffer's page layout and the formats. */
@@ -272,6 +310,8 @@ static int load_formats(struct live *l, char *err, size_t errlen)
 		return -1;
 	}
 	free(buf);
+	l->stack_ids[0] = stack_format(l, "stack", "kernel_stack");
+	l->stack_ids[1] = stack_format(l, "ustack", "user_stack");
 	return probes_load_formats(l->probes, l->tep, err, errlen);
 }
 
@@ -292,7 +332,8 @@ static int open_readers(struct live *l, char *err, size_t errlen)
 
 	l->page_size = subbuf_size(l);
 	l->cpus = calloc(total, sizeof(*l->cpus));
-	l->pfds = calloc(total, sizeof(*l->pfds));
+	l->pfds = calloc(total + profile_pollfds(l->profile, NULL, 0),
+			 sizeof(*l->pfds));
 	if (!l->cpus || !l->pfds) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -322,6 +363,7 @@ static int open_readers(struct live *l, char *err, size_t errlen)
 		n++;
 	}
 	l->ncpus = n;
+	l->nfds = n;
 	if (!n) {
 		snprintf(err, errlen, "cannot read any CPU's ring buffer of instance %s",
 			 tracefs_instance_get_name(l->inst));
@@ -445,15 +487,69 @@ static int cpu_fill(struct live *l, struct cpu_reader *c)
 			c->empty = 1;
 			return 0;
 		}
-		if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0)
+		/*
+		 * A partial page is where the writer is: the round ends for
+		 * this CPU, or reading could go on forever when the events
+		 * traced include the reads themselves (syscalls:*).
+		 */
+		if ((size_t)n < l->page_size)
+			c->empty = 1;
+		if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0) {
+			if (c->empty)
+				return 0;
 			continue;
+		}
 		c->missed = kbuffer_missed_events(c->kbuf);
 		c->rec = kbuffer_read_event(c->kbuf, &c->ts);
 		if (c->rec)
 			return 1;
+		if (c->empty)
+			return 0;
 	}
 }
 
+/* The frames of a kernel_stack or user_stack record into @ips. */
+static int stack_record(void *data, int size, uint64_t *ips, int max)
+{
+	int n, room;
+
+	/* both: a 4-byte count or tgid at 8, unsigned long caller[] at 16 */
+	if (size < 16)
+		return -1;
+	room = (size - 16) / 8;
+	n = room < max ? room : max;
+	memcpy(ips, (char *)data + 16, (size_t)n * 8);
+	/* user_stack ends early with a zero frame */
+	while (n > 0 && !ips[n - 1])
+		n--;
+	return n;
+}
+
+/*
+ * With stack() or ustack() in the script, the kernel records a
+ * kernel_stack and a user_stack event right after each event, on the
+ * same CPU: take them with it.
+ */
+static void take_stacks(struct live *l, struct cpu_reader *c, int *nk,
+			int *nu)
+{
+	*nk = *nu = -1;
+	while (c->rec && l->stack_ids[0] + l->stack_ids[1] > -2) {
+		struct tep_record r = { .data = c->rec,
+					.size = kbuffer_event_size(c->kbuf) };
+		int id = tep_data_type(l->tep, &r);
+
+		if (id == l->stack_ids[0] && *nk < 0)
+			*nk = stack_record(r.data, r.size, l->kframes, 128);
+		else if (id == l->stack_ids[1] && *nu < 0)
+			*nu = stack_record(r.data, r.size, l->uframes, 128);
+		else
+			break;
+		c->rec = kbuffer_next_event(c->kbuf, &c->ts);
+	}
+}
+
+/* Run the probes of the record @c is at, and move @c past it. */
 static int fire(struct live *l, struct cpu_reader *c)
 {
 	struct tep_record rec = {
@@ -464,7 +560,11 @@ static int fire(struct live *l, struct cpu_reader *c)
 		.missed_events = c->missed,
 	};
 	struct tep_view_task task = { 0 };
+	int nk, nu, r;
 
+	/* the page stays loaded until c->rec is NULL and is refilled */
+	c->rec = kbuffer_next_event(c->kbuf, &c->ts);
+	take_stacks(l, c, &nk, &nu);
 	c->missed = 0;
 	tasks_learn(l->tasks, l->tep, &rec);
 	task.tid = tep_data_pid(l->tep, &rec);
@@ -476,7 +576,63 @@ static int fire(struct live *l, struct cpu_reader *c)
 		return 0;
 	tasks_lookup(l->tasks, task.tid, &task.pid, &task.comm);
 	l->now = rec.ts;
-	return tep_view_fire_task(l->view, &rec, &task);
+	stacks_set(live_stacks, task.pid, l->kframes, nk, l->uframes, nu);
+	r = tep_view_fire_task(l->view, &rec, &task);
+	stacks_clear(live_stacks);
+	return r;
+}
+
+/* profile-N: a sample fires its probe */
+static const char *sample_name = "perf:cpu-clock";
+
+static int no_field(const struct ktap_event *ev, int index,
+		    struct ktap_field *out)
+{
+	return -1;
+}
+
+static int no_named_field(const struct ktap_event *ev, const char *name,
+			  struct ktap_field *out)
+{
+	return -1;
+}
+
+static int sample_format(const struct ktap_event *ev, char *buf, size_t size)
+{
+	return snprintf(buf, size, "ip=%llx",
+			(unsigned long long)*(const uint64_t *)ev->data);
+}
+
+static const struct ktap_event_ops sample_ops = {
+	.field = no_field,
+	.field_by_name = no_named_field,
+	.format = sample_format,
+};
+
+static int fire_sample(void *arg, const struct profile_sample *smp)
+{
+	struct live *l = arg;
+	struct ktap_event ev = {
+		.ops = &sample_ops,
+		.data = (void *)&smp->ip,
+		.name = sample_name,
+		.timestamp = smp->time,
+	};
+	int r;
+
+	if (smp->pid == l->self)
+		return 0;
+	ev.task.cpu = smp->cpu;
+	ev.task.pid = smp->pid;
+	ev.task.tid = smp->tid;
+	ev.task.uid = -1;
+	tasks_lookup(l->tasks, smp->tid, &ev.task.pid, &ev.task.comm);
+	ev.task.pid = smp->pid;
+	stacks_set(live_stacks, smp->pid, smp->kernel, smp->nkernel,
+		   smp->user, smp->nuser);
+	r = ktap_session_fire(l->s, smp->probe, &ev) ? -1 : 0;
+	stacks_clear(live_stacks);
+	return r;
 }
 
 /* Hand every record readable now to the VM, all CPUs merged by time. */
@@ -484,6 +640,8 @@ static int drain(struct live *l)
 {
 	int i;
 
+	if (l->profile && profile_drain(l->profile, fire_sample, l))
+		return -1;
 	for (i = 0; i < l->ncpus; i++)
 		l->cpus[i].empty = 0;
 	for (;;) {
@@ -503,7 +661,6 @@ static int drain(struct live *l)
 			return -1;
 		if (ktap_session_exited(l->s, NULL))
 			return 0;
-		best->rec = kbuffer_next_event(best->kbuf, &best->ts);
 	}
 }
 
@@ -520,6 +677,24 @@ static void wait_time(struct live *l, struct timespec *ts)
 	}
 	ts->tv_sec = (time_t)(wait / 1000000000ULL);
 	ts->tv_nsec = (long)(wait % 1000000000ULL);
+}
+
+/*
+ * ppoll() lets signals in only when it sleeps: with a buffer always
+ * ready they would wait forever.  Let them in here too.  A sampled task
+ * that has exited leaves its perf event hung up: stop polling it.
+ */
+static void take_signals(struct live *l)
+{
+	sigset_t blocked;
+	int i;
+
+	sigprocmask(SIG_SETMASK, &l->waitmask, &blocked);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+	for (i = 0; i < l->nfds; i++) {
+		if (l->pfds[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+			l->pfds[i].fd = -1;
+	}
 }
 
 static void check_target(struct live *l)
@@ -558,16 +733,18 @@ int live_run(struct live *l, char *err, size_t errlen)
 		/* what was printed shows before the reader sleeps */
 		fflush(l->up->out);
 		wait_time(l, &ts);
-		if (ppoll(l->pfds, l->ncpus, &ts, &l->waitmask) < 0 &&
+		if (ppoll(l->pfds, l->nfds, &ts, &l->waitmask) < 0 &&
 		    errno != EINTR) {
 			snprintf(err, errlen, "cannot wait for events: %s",
 				 strerror(errno));
 			return -2;
 		}
+		take_signals(l);
 	}
 	/* what the buffers hold when the run ends still counts */
 	if (l->inst)
 		tracefs_instance_file_write(l->inst, "tracing_on", "0");
+	profile_enable(l->profile, 0);
 	if (!r && !ktap_session_exited(l->s, NULL) && drain(l))
 		r = -1;
 	return r;
@@ -664,6 +841,7 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 	l->up = up;
 	l->go_fd = l->fail_fd = -1;
 	l->self = (int)getpid();
+	l->stack_ids[0] = l->stack_ids[1] = -1;
 	l->min_tick = shortest_tick(s);
 	catch_signals(l);
 	if (o->pid && pid_gone(o->pid)) {
@@ -678,9 +856,21 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 		goto fail;
 	if (o->cmd && start_command(l, err, errlen))
 		goto fail;
-	/* timers alone need no tracefs */
-	if (!probes_count(l->probes))
+	l->profile = profile_open(s, o->cpu, l->child ? l->child : o->pid,
+				  ktap_session_uses(s, "stack") ||
+				  ktap_session_uses(s, "ustack"), err, errlen);
+	if (!l->profile)
+		goto fail;
+	/* timers and profiles alone need no tracefs */
+	if (!probes_count(l->probes)) {
+		l->pfds = calloc(profile_pollfds(l->profile, NULL, 0) + 1,
+				 sizeof(*l->pfds));
+		if (!l->pfds) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 		goto started;
+	}
 	for (i = 0; i < TASKS_NEVENTS; i++) {
 		if (probes_add_internal(l->probes, tasks_events[i][0],
 					tasks_events[i][1])) {
@@ -694,6 +884,9 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 	    set(l, "tracing_on", "1", err, errlen))
 		goto fail;
 started:
+	l->nfds += profile_pollfds(l->profile, l->pfds + l->nfds,
+				   profile_pollfds(l->profile, NULL, 0));
+	profile_enable(l->profile, 1);
 	if (o->timestamps) {
 		l->next_sink = up->sink ? up->sink : plain_sink;
 		l->next_arg = up->sink ? up->sink_arg : up->out;
@@ -739,8 +932,9 @@ void live_close(struct live *l)
 
 	if (!l)
 		return;
-	if (l->inst && l->ncpus) {
-		unsigned long long lost = lost_events(l);
+	if (l->inst || l->profile) {
+		unsigned long long lost = (l->ncpus ? lost_events(l) : 0) +
+			(l->profile ? profile_lost(l->profile) : 0);
 
 		if (lost)
 			fprintf(stderr, "ktap: warning: %llu events were lost: the ring buffer was full (a larger --buffer-size, or fewer events)\n",
@@ -757,6 +951,7 @@ void live_close(struct live *l)
 		tracefs_instance_free(l->inst);
 	}
 	probes_free(l->probes);
+	profile_close(l->profile);
 	/* after the run, not before: it would delay the start */
 	if (l->inst)
 		live_remove_stale();

@@ -25,6 +25,12 @@ struct live_options {
 struct live;
 
 /*
+ * Add what live tracing gives scripts (stack(), ustack()) to @s, before
+ * it loads.  Returns 0 or -1.
+ */
+int live_prepare(struct ktap_session *s);
+
+/*
  * Resolve the probes of @s into events, create the instance and enable
  * them (tracing starts), and start the command of @o, held until
  * live_run().  Output goes through @up (-T hooks it).  NULL with the

@@ -515,11 +515,6 @@ struct probes *probes_resolve(struct ktap_session *s, char *err,
 	for (i = 0; i < ktap_session_probe_count(s); i++) {
 		const struct ktap_probe *pr = ktap_session_probe(s, i);
 
-		if (pr->kind == KTAP_PROBE_PROFILE) {
-			snprintf(err, errlen, "line %u: profile probes are not available in live tracing from userspace on this build",
-				 pr->line);
-			goto fail;
-		}
 		if (pr->kind != KTAP_PROBE_TRACE)
 			continue;
 		for (j = 0; j < pr->nevents; j++) {

@@ -179,6 +179,20 @@ uint32_t ktap_session_probe_count(const struct ktap_session *S)
 	return S->mod ? S->mod->nprobes : 0;
 }
 
+int ktap_session_uses(const struct ktap_session *S, const char *name)
+{
+	size_t n = kp_strlen(name);
+	uint32_t i;
+
+	for (i = 0; S->mod && i < S->mod->nglobals; i++) {
+		const char *g = S->mod->gnames[i];
+
+		if (kp_strlen(g) == n && !kp_memcmp(g, name, n))
+			return 1;
+	}
+	return 0;
+}
+
 const struct ktap_probe *ktap_session_probe(const struct ktap_session *S,
 					    uint32_t index)
 {

@@ -243,6 +243,12 @@ KTAP_API void ktap_session_set_output(struct ktap_session *s,
 KTAP_API int ktap_session_load(struct ktap_session *s, const void *bc, size_t size,
 		      int argc, const char *const *argv);
 
+/*
+ * Whether the loaded script refers to the global @name, e.g. "stack": a
+ * host may then prepare what that needs (stacks recorded with events).
+ */
+KTAP_API int ktap_session_uses(const struct ktap_session *s, const char *name);
+
 /* The probe manifest of the loaded script. */
 KTAP_API uint32_t ktap_session_probe_count(const struct ktap_session *s);
 KTAP_API const struct ktap_probe *ktap_session_probe(const struct ktap_session *s,
