@@ -305,7 +305,7 @@ static int has_event_probes(const struct ktap_session *s)
 	return 0;
 }
 
-static void print_manifest(const struct ktap_session *s)
+static void print_manifest(const struct ktap_session *s, FILE *out)
 {
 	static const char *const kinds[] = {
 		"?", "trace", "trace_end", "tick", "profile"
@@ -315,14 +315,14 @@ static void print_manifest(const struct ktap_session *s)
 	for (i = 0; i < ktap_session_probe_count(s); i++) {
 		const struct ktap_probe *p = ktap_session_probe(s, i);
 
-		printf("%s", kinds[p->kind]);
+		fprintf(out, "%s", kinds[p->kind]);
 		for (j = 0; j < p->nevents; j++)
-			printf("%s%s", j ? ", " : " ", p->events[j]);
+			fprintf(out, "%s%s", j ? ", " : " ", p->events[j]);
 		if (p->filter[0])
-			printf(" /%s/", p->filter);
+			fprintf(out, " /%s/", p->filter);
 		if (p->period_ns)
-			printf(" every %llu ns", (unsigned long long)p->period_ns);
-		printf("\n");
+			fprintf(out, " every %llu ns", (unsigned long long)p->period_ns);
+		fputc('\n', out);
 	}
 }
 
@@ -530,10 +530,10 @@ int main(int argc, char **argv)
 	} else if (o.listing) {
 		ret = ktap_session_list(s) ? EXIT_SCRIPT_ERROR : 0;
 	} else if (o.dry_run) {
-		print_manifest(s);
+		print_manifest(s, out);
 		ret = 0;
 		if (wants_live(s, &o) &&
-		    live_dry_run(s, &o.live, stdout, err, sizeof(err))) {
+		    live_dry_run(s, &o.live, out, err, sizeof(err))) {
 			fprintf(stderr, "ktap: %s\n", err);
 			ret = EXIT_SCRIPT_ERROR;
 		}
