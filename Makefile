@@ -29,7 +29,8 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
 CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/live.c cmd/marker.c cmd/probes.c \
-		   cmd/profile.c cmd/stacks.c cmd/tasks.c cmd/tracedat.c \
+		   cmd/profile.c cmd/record.c cmd/stacks.c cmd/tasks.c \
+		   cmd/tracedat.c \
 		   host/elfsym.c \
 		   host/platform.c \
 		   host/script.c \
@@ -64,6 +65,7 @@ CFLAGS_marker	:= $(TRACE_CFLAGS)
 CFLAGS_live	:= $(TRACE_CFLAGS)
 CFLAGS_probes	:= $(TRACE_CFLAGS)
 CFLAGS_tasks	:= $(TRACE_CFLAGS)
+CFLAGS_record	:= $(TRACE_CFLAGS)
 CFLAGS_ktap	:= $(TRACE_CFLAGS)
 CFLAGS_tep_view	:= $(TRACE_CFLAGS)
 CFLAGS_plugin_ktap := $(TRACE_CFLAGS) $(shell pkg-config --cflags libtracefs)

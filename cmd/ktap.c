@@ -21,6 +21,7 @@
 #include "live.h"
 #include "marker.h"
 #include "probes.h"
+#include "record.h"
 #include "tracedat.h"
 
 #define EXIT_SCRIPT_ERROR	1
@@ -41,6 +42,8 @@ struct options {
 	int dry_run;			/* -d */
 	int no_events;			/* --no-events */
 	int list;			/* -l e|f|m */
+	int record;			/* ktap record */
+	int perf_args;			/* --perf-record-args */
 	struct live_options live;	/* -p -C -T -- cmd --buffer-size */
 	struct ktap_limits limits;
 };
@@ -50,6 +53,8 @@ static const char usage_text[] =
 "       ktap [options] -e 'script' [args...] [-- command [args...]]\n"
 "       ktap [options] script.kpc [args...]     (compiled bytecode)\n"
 "       ktap -le ['sys:event glob'] | -lf FILE | -lm FILE\n"
+"       ktap record [-o trace.dat] script.kp [args...] [-- command...]\n"
+"       ktap --perf-record-args script.kp\n"
 "\n"
 "Without -i, the script's probes trace the running system (root).\n"
 "\n"
@@ -64,6 +69,10 @@ static const char usage_text[] =
 "  -lm FILE        list the SDT (USDT) notes of FILE\n"
 "  --buffer-size SIZE  ring buffer per CPU (default: the kernel's, 1.4M)\n"
 "  --no-events     attach no probes: run the top level, then trace_end\n"
+"  record          record the events the script needs with trace-cmd\n"
+"                  (-o names the file, default trace.dat); run the script\n"
+"                  over it later with -i\n"
+"  --perf-record-args  print the perf record options for the script\n"
 "  -c FILE         compile only: write bytecode to FILE\n"
 "  -b              print a listing of the bytecode instead of running it\n"
 "  -f text|json    output format (json: one object per print/printf/histogram)\n"
@@ -130,7 +139,8 @@ static uint64_t parse_number(const char *s, const char *opt)
 }
 
 enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH, OPT_FTRACE,
-       OPT_KERNEL, OPT_USER, OPT_NO_EVENTS, OPT_BUFFER_SIZE };
+       OPT_KERNEL, OPT_USER, OPT_NO_EVENTS, OPT_BUFFER_SIZE,
+       OPT_PERF_ARGS };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -145,6 +155,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "user", no_argument, NULL, OPT_USER },
 		{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+		{ "perf-record-args", no_argument, NULL, OPT_PERF_ARGS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -208,6 +219,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_EVENTS:
 			o->no_events = 1;
+			break;
+		case OPT_PERF_ARGS:
+			o->perf_args = 1;
 			break;
 		case OPT_BUFFER_SIZE:
 			v = parse_size(optarg, "--buffer-size");
@@ -438,6 +452,12 @@ int main(int argc, char **argv)
 	FILE *out = stdout;
 
 	o.live.cpu = -1;
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		o.record = 1;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	first = parse_options(argc, argv, &o);
 	if (o.list)
 		return list_probes(o.list, first < argc ? argv[first] : NULL);
@@ -493,7 +513,7 @@ int main(int argc, char **argv)
 		free(bc);
 		return ret ? EXIT_USAGE : 0;
 	}
-	if (o.output) {
+	if (o.output && !o.record) {
 		out = fopen(o.output, "w");
 		if (!out) {
 			fprintf(stderr, "ktap: cannot write %s: %s\n", o.output,
@@ -529,6 +549,15 @@ int main(int argc, char **argv)
 		ret = EXIT_SCRIPT_ERROR;
 	} else if (o.listing) {
 		ret = ktap_session_list(s) ? EXIT_SCRIPT_ERROR : 0;
+	} else if (o.record || o.perf_args) {
+		ret = o.record ?
+		      record_run(s, o.output ? o.output : "trace.dat",
+				 o.live.cmd, err, sizeof(err)) :
+		      record_perf_args(s, stdout, err, sizeof(err));
+		if (ret < 0) {
+			fprintf(stderr, "ktap: %s\n", err);
+			ret = EXIT_SCRIPT_ERROR;
+		}
 	} else if (o.dry_run) {
 		print_manifest(s, out);
 		ret = 0;

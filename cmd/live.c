@@ -148,7 +148,7 @@ static void catch_signals(struct live *l)
 
 /* ------------------------------------------------------------ tracefs */
 
-static int mount_tracefs(char *err, size_t errlen)
+int live_mount_tracefs(char *err, size_t errlen)
 {
 	if (tracefs_tracing_dir())
 		return 0;
@@ -537,7 +537,11 @@ static void take_stacks(struct live *l, struct cpu_reader *c, int *nk,
 	while (c->rec && l->stack_ids[0] + l->stack_ids[1] > -2) {
 		struct tep_record r = { .data = c->rec,
 					.size = kbuffer_event_size(c->kbuf) };
-		int id = tep_data_type(l->tep, &r);
+		uint16_t id;
+
+		if (r.size < 2)
+			break;
+		memcpy(&id, r.data, sizeof(id));
 
 		if (id == l->stack_ids[0] && *nk < 0)
 			*nk = stack_record(r.data, r.size, l->kframes, 128);
@@ -560,14 +564,19 @@ static int fire(struct live *l, struct cpu_reader *c)
 		.missed_events = c->missed,
 	};
 	struct tep_view_task task = { 0 };
+	uint16_t type;
 	int nk, nu, r;
 
 	/* the page stays loaded until c->rec is NULL and is refilled */
 	c->rec = kbuffer_next_event(c->kbuf, &c->ts);
 	take_stacks(l, c, &nk, &nu);
 	c->missed = 0;
-	tasks_learn(l->tasks, l->tep, &rec);
-	task.tid = tep_data_pid(l->tep, &rec);
+	/* ftrace's common fields: u16 type at 0, int pid at 4, host order */
+	if (rec.size < 8)
+		return 0;
+	memcpy(&type, rec.data, sizeof(type));
+	memcpy(&task.tid, (char *)rec.data + 4, sizeof(task.tid));
+	tasks_learn(l->tasks, l->tep, &rec, type);
 	/*
 	 * ktap does not see its own reads.  Dropped here rather than with
 	 * set_event_notrace_pid, which costs 0.6 ms of start-up.
@@ -848,7 +857,7 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 		snprintf(err, errlen, "-p %d: no such process", o->pid);
 		goto fail;
 	}
-	if (has_trace_probes(s) && mount_tracefs(err, errlen))
+	if (has_trace_probes(s) && live_mount_tracefs(err, errlen))
 		goto fail;
 	l->probes = probes_resolve(s, err, errlen);
 	l->tasks = tasks_new();
@@ -981,7 +990,7 @@ int live_dry_run(struct ktap_session *s, const struct live_options *o,
 {
 	struct probes *p;
 
-	if (has_trace_probes(s) && mount_tracefs(err, errlen))
+	if (has_trace_probes(s) && live_mount_tracefs(err, errlen))
 		return -1;
 	p = probes_resolve(s, err, errlen);
 	if (!p)

@@ -60,6 +60,12 @@ int live_run(struct live *l, char *err, size_t errlen);
  */
 void live_close(struct live *l);
 
+/*
+ * Mount tracefs on /sys/kernel/tracing if it is not mounted.  Returns 0,
+ * or -1 with the reason in @err.
+ */
+int live_mount_tracefs(char *err, size_t errlen);
+
 /* Remove what runs killed before their live_close() left behind. */
 void live_remove_stale(void);
 

@@ -642,6 +642,25 @@ int probes_add_internal(struct probes *p, const char *system,
 	return 0;
 }
 
+int probes_get(const struct probes *p, int i, struct probes_event *e)
+{
+	int k;
+
+	for (k = 0; k < p->n; k++) {
+		const struct target *t = &p->t[k];
+
+		if (t->internal || i--)
+			continue;
+		e->system = t->system;
+		e->event = t->event;
+		e->filter = t->unfiltered ? NULL : t->filter;
+		e->def = t->def;
+		e->name = t->name;
+		return 0;
+	}
+	return -1;
+}
+
 int probes_count(const struct probes *p)
 {
 	int i, n = 0;

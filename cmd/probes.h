@@ -50,6 +50,17 @@ int probes_enable(struct probes *p, struct tracefs_instance *inst, char *err,
 int probes_add_internal(struct probes *p, const char *system,
 			const char *event);
 
+/* One event the probes use, for other tools (ktap record). */
+struct probes_event {
+	const char *system, *event;	/* tracefs names */
+	const char *filter;		/* for the kernel, or NULL */
+	const char *def;		/* a dynamic event's definition, or NULL */
+	const char *name;		/* its probename, or NULL */
+};
+
+/* Event @i (< probes_count()) of the script's.  Returns 0, or -1. */
+int probes_get(const struct probes *p, int i, struct probes_event *e);
+
 /* How many events the probes use. */
 int probes_count(const struct probes *p);
 

@@ -148,13 +148,17 @@ static int event_index(struct tasks *t, struct tep_handle *tep, int id)
 }
 
 void tasks_learn(struct tasks *t, struct tep_handle *tep,
-		 struct tep_record *rec)
+		 struct tep_record *rec, int id)
 {
-	int id = tep_data_type(tep, rec), which, len = 0, cur, curpid;
+	int which, len = 0, cur, curpid;
 	unsigned long long tid, flags;
 	struct tep_event *ev;
 	const char *s, *base, *curcomm;
 
+	/* the common case: none of them */
+	if (id != t->ids[0] && id != t->ids[1] && id != t->ids[2] &&
+	    t->ids[2] >= 0)
+		return;
 	which = event_index(t, tep, id);
 	if (which < 0)
 		return;

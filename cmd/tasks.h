@@ -26,11 +26,12 @@ extern const char *const tasks_events[][2];
 #define TASKS_NEVENTS	3
 
 /*
- * Learn from @rec if it is one of tasks_events (parsed into @tep);
- * anything else is ignored.  Call for every record, in order.
+ * Learn from @rec, of event type @id, if it is one of tasks_events
+ * (parsed into @tep); anything else is ignored.  Call for every record,
+ * in order.
  */
 void tasks_learn(struct tasks *t, struct tep_handle *tep,
-		 struct tep_record *rec);
+		 struct tep_record *rec, int id);
 
 /* The process id and command of thread @tid; @comm is never NULL. */
 void tasks_lookup(struct tasks *t, int tid, int *pid, const char **comm);
