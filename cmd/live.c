@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -165,23 +166,34 @@ static int pid_gone(int pid)
 	return kill(pid, 0) && errno == ESRCH;
 }
 
+/*
+ * The instances are listed here rather than with tracefs_instances(),
+ * whose libtracefs 1.6 leaks its compiled pattern.
+ */
 void live_remove_stale(void)
 {
-	char **names = tracefs_instances("^" INSTANCE_PREFIX "[0-9][0-9]*$");
-	int i;
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
 
-	for (i = 0; names && names[i]; i++) {
+	snprintf(path, sizeof(path), "%s/instances", tracefs_tracing_dir());
+	dir = opendir(path);
+	while (dir && (d = readdir(dir))) {
+		const char *pid = d->d_name + strlen(INSTANCE_PREFIX);
 		struct tracefs_instance *inst;
 
-		if (!pid_gone(atoi(names[i] + strlen(INSTANCE_PREFIX))))
+		if (strncmp(d->d_name, INSTANCE_PREFIX, strlen(INSTANCE_PREFIX)) ||
+		    !*pid || strspn(pid, "0123456789") != strlen(pid) ||
+		    !pid_gone(atoi(pid)))
 			continue;
-		inst = tracefs_instance_alloc(NULL, names[i]);
+		inst = tracefs_instance_alloc(NULL, d->d_name);
 		if (inst) {
 			tracefs_instance_destroy(inst);
 			tracefs_instance_free(inst);
 		}
 	}
-	tracefs_list_free(names);
+	if (dir)
+		closedir(dir);
 	probes_remove_stale();
 }
 

@@ -39,4 +39,5 @@ tests/lang/run.sh "$O/ktap" 2>&1 | annotate
 tests/lang/run.sh "$O/ktap" tests/trace/*.kp 2>&1 | annotate
 UNIT_CFLAGS="$SANFLAGS" UNIT_LDFLAGS="$SAN" tests/unit/run.sh "$O" 2>&1 |
 	annotate
+tests/live/tracing.sh "$O" 2>&1 | annotate
 exit 0

@@ -53,16 +53,21 @@ out() { cat "$TMP/out" 2>/dev/null; }
 err() { head -c 300 "$TMP/err" | tr '\n' '|'; }
 status() { cat "$TMP/status"; }
 
-# no instance or dynamic event of ours is left behind
+# instances and dynamic events of ktap runs that have ended (other runs,
+# e.g. of a concurrent test, may be alive and own theirs)
 leftovers() {
-	ls "$T/instances" 2>/dev/null | grep '^ktap-'
-	grep 'ktap_' "$T/uprobe_events" "$T/kprobe_events" 2>/dev/null
+	for i in $(ls "$T/instances" 2>/dev/null | sed -n 's/^ktap-//p') \
+		 $(cat "$T/uprobe_events" "$T/kprobe_events" 2>/dev/null |
+		   sed -n 's/^[a-z]:ktap_\([0-9]*\)\/.*/\1/p'); do
+		[ -d "/proc/$i" ] || echo "ktap-$i"
+	done
 }
 
 cc -O2 -o "$TMP/loop" "$TOP/bench/live/loop.c" ||
 	skip_all "cannot build the workload"
 SDT=$BUILD/tests/sdtprog
 if [ ! -x "$SDT" ]; then
+	mkdir -p "$BUILD/tests"
 	cc -O1 -g -o "$SDT" "$TOP/tests/live/sdtprog.c" 2>/dev/null ||
 		SDT=
 fi
