@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # sanitize.sh - build everything with AddressSanitizer and
-# UndefinedBehaviorSanitizer into build-asan/, then run the language cases
-# and the unit tests against that build.  Case names get an "asan/"
+# UndefinedBehaviorSanitizer into build-asan/, then run the language cases,
+# the unit tests and the live tracing cases (root) against that build.  Case names get an "asan/"
 # prefix so that they stay distinct from the plain runs.
 #
 # Any sanitizer report fails the case: -fno-sanitize-recover=all makes
