@@ -75,6 +75,8 @@ struct live {
 	int ncpus, nfds;
 	struct profile *profile;
 	int stack_ids[2];		/* kernel_stack, user_stack; -1: off */
+	unsigned char *prefiltered;	/* by event id */
+	int nprefiltered;
 	uint64_t kframes[128], uframes[128];
 	size_t page_size;
 	uint64_t min_tick;		/* shortest tick period, 0: none */
@@ -589,6 +591,7 @@ static int fire(struct live *l, struct cpu_reader *c)
 	memcpy(&type, rec.data, sizeof(type));
 	memcpy(&task.tid, (char *)rec.data + 4, sizeof(task.tid));
 	tasks_learn(l->tasks, l->tep, &rec, type);
+	task.prefiltered = type < l->nprefiltered && l->prefiltered[type];
 	/*
 	 * ktap does not see its own reads.  Dropped here rather than with
 	 * set_event_notrace_pid, which costs 0.6 ms of start-up.
@@ -773,6 +776,24 @@ int live_run(struct live *l, char *err, size_t errlen)
 
 /* ----------------------------------------------------------- open/close */
 
+/* Which event types the kernel filters for every probe, by id. */
+static int note_prefiltered(struct live *l)
+{
+	struct tep_event **ev = tep_list_events(l->tep, TEP_EVENT_SORT_ID);
+	int i, max = 0;
+
+	for (i = 0; ev && ev[i]; i++)
+		max = ev[i]->id > max ? ev[i]->id : max;
+	l->prefiltered = calloc(max + 1, 1);
+	if (!l->prefiltered)
+		return -1;
+	l->nprefiltered = max + 1;
+	for (i = 0; ev && ev[i]; i++)
+		l->prefiltered[ev[i]->id] = (unsigned char)probes_prefiltered(
+			l->probes, ev[i]->system, ev[i]->name);
+	return 0;
+}
+
 struct maker {
 	struct live *l;
 	int ret;
@@ -815,7 +836,8 @@ static int attach(struct live *l, char *err, size_t errlen)
 	if (!l->tep && load_formats(l, err, errlen))
 		return -1;
 	l->view = tep_view_new(l->tep, l->s);
-	if (!l->view || probes_bind(l->probes, l->tep, l->view)) {
+	if (!l->view || probes_bind(l->probes, l->tep, l->view) ||
+	    note_prefiltered(l)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -986,6 +1008,7 @@ void live_close(struct live *l)
 	}
 	free(l->cpus);
 	free(l->pfds);
+	free(l->prefiltered);
 	tep_view_free(l->view);
 	if (l->tep)
 		tep_free(l->tep);

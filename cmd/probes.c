@@ -22,6 +22,10 @@ struct target {
 	int internal;			/* the host's, not the script's */
 	char *filter;			/* for the kernel, or NULL */
 	int unfiltered;			/* some probe takes every event */
+	const char *first;		/* the first probe's filter */
+	int mixed;			/* the probes' filters differ */
+	int prefiltered;		/* the kernel applies them all */
+	char **funcs;			/* ftrace:function: set_ftrace_filter */
 	int probe;			/* dynamic: the probe it is for; -1 */
 	char *name;			/* dynamic: its probename */
 	char *def;			/* dynamic: as written to tracefs */
@@ -85,6 +89,10 @@ static int add_filter(struct target *t, const char *filter)
 {
 	char *f;
 
+	if (!t->first)
+		t->first = filter;
+	else if (strcmp(t->first, filter))
+		t->mixed = 1;
 	if (!*filter) {
 		t->unfiltered = 1;
 		return 0;
@@ -468,6 +476,80 @@ static int resolve_kprobe(struct probes *p, uint32_t index,
 	return 0;
 }
 
+/* ------------------------------------------------------ function tracer */
+
+/*
+ * ftrace:function /ip==GLOB [|| ip==GLOB ...]/: the functions for
+ * set_ftrace_filter, or -1 if the filter is not of that form (the only
+ * one whose meaning ftrace's filter and the VM's filter share).
+ */
+static int function_globs(const char *filter, struct target *t)
+{
+	const char *s = filter;
+	int n = 0;
+
+	for (;;) {
+		char glob[256];
+		size_t len;
+		char **nf;
+
+		s += strspn(s, " \t");
+		if (strncmp(s, "ip", 2))
+			return -1;
+		s += 2 + strspn(s + 2, " \t");
+		if (strncmp(s, "==", 2))
+			return -1;
+		s += 2 + strspn(s + 2, " \t");
+		if (*s == '"') {
+			len = strcspn(++s, "\"");
+			if (s[len] != '"')
+				return -1;
+		} else {
+			len = strcspn(s, " \t|");
+		}
+		if (!len || len >= sizeof(glob))
+			return -1;
+		memcpy(glob, s, len);
+		glob[len] = '\0';
+		s += len + (s[len] == '"');
+		nf = realloc(t->funcs, (n + 2) * sizeof(*nf));
+		if (!nf)
+			return -1;
+		t->funcs = nf;
+		t->funcs[n] = strdup(glob);
+		t->funcs[++n] = NULL;
+		s += strspn(s, " \t");
+		if (!*s)
+			return 0;
+		if (strncmp(s, "||", 2))
+			return -1;
+		s += 2;
+	}
+}
+
+static int resolve_function(struct probes *p, const struct ktap_probe *pr,
+			    char *err, size_t errlen)
+{
+	struct target *t;
+
+	if (find_target(p, "ftrace", "function")) {
+		snprintf(err, errlen, "line %u: trace ftrace:function: one function probe per script (join the functions: /ip==a* || ip==b*/)",
+			 pr->line);
+		return -1;
+	}
+	t = add_target(p, "ftrace", "function");
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (function_globs(pr->filter, t)) {
+		snprintf(err, errlen, "line %u: trace ftrace:function needs a filter naming the functions: /ip==GLOB/, /ip==a* || ip==b*/ (tracing every function would swamp the machine)",
+			 pr->line);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------- resolve */
 
 static int resolve_def(struct probes *p, uint32_t index, const char *def,
@@ -492,11 +574,8 @@ static int resolve_def(struct probes *p, uint32_t index, const char *def,
 		return path ? resolve_uprobe(p, index, &d, err, errlen) :
 			      resolve_kprobe(p, index, &d, err, errlen);
 	}
-	if (!strcmp(def, "ftrace:function")) {
-		snprintf(err, errlen, "line %u: trace ftrace:function: the function tracer is not available in live tracing from userspace on this build",
-			 pr->line);
-		return -1;
-	}
+	if (!strcmp(def, "ftrace:function"))
+		return resolve_function(p, pr, err, errlen);
 	return resolve_tracepoints(p, pr, def, err, errlen);
 }
 
@@ -595,6 +674,34 @@ int probes_bind(struct probes *p, struct tep_handle *tep,
 	return 0;
 }
 
+/*
+ * The function tracer of the instance, limited to the probe's functions:
+ * ftrace's own filter is the probe's filter, so nothing else runs it.
+ */
+static int enable_function(struct tracefs_instance *inst, struct target *t,
+			   char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; t->funcs[i]; i++) {
+		if (tracefs_instance_file_append(inst, "set_ftrace_filter",
+						 t->funcs[i]) < 0) {
+			snprintf(err, errlen, "cannot trace function '%s' (set_ftrace_filter): %s",
+				 t->funcs[i], errno == EINVAL ?
+				 "no such function (available_filter_functions lists them)" :
+				 strerror(errno));
+			return -1;
+		}
+	}
+	if (tracefs_instance_file_write(inst, "current_tracer", "function") < 0) {
+		snprintf(err, errlen, "cannot start the function tracer: %s",
+			 strerror(errno));
+		return -1;
+	}
+	t->prefiltered = 1;
+	return 0;
+}
+
 int probes_enable(struct probes *p, struct tracefs_instance *inst, char *err,
 		  size_t errlen)
 {
@@ -603,13 +710,21 @@ int probes_enable(struct probes *p, struct tracefs_instance *inst, char *err,
 	for (i = 0; i < p->n; i++) {
 		struct target *t = &p->t[i];
 
+		if (t->funcs) {
+			if (enable_function(inst, t, err, errlen))
+				return -1;
+			continue;
+		}
 		/*
 		 * A filter the kernel refuses is still applied by the VM,
-		 * with the same meaning: only the early drop is lost.
+		 * with the same meaning: only the early drop is lost.  When
+		 * the kernel takes it and it is every probe's, the VM
+		 * need not apply it again.
 		 */
-		if (t->filter && !t->unfiltered)
-			tracefs_event_file_write(inst, t->system, t->event,
-						 "filter", t->filter);
+		if (t->filter && !t->unfiltered &&
+		    tracefs_event_file_write(inst, t->system, t->event,
+					     "filter", t->filter) >= 0)
+			t->prefiltered = !t->mixed;
 		/* not tracefs_event_enable(): it looks at every event */
 		if (tracefs_event_file_write(inst, t->system, t->event,
 					     "enable", "1") < 0) {
@@ -661,6 +776,19 @@ int probes_get(const struct probes *p, int i, struct probes_event *e)
 	return -1;
 }
 
+int probes_prefiltered(const struct probes *p, const char *system,
+		       const char *event)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		if (!strcmp(p->t[i].system, system) &&
+		    !strcmp(p->t[i].event, event))
+			return p->t[i].prefiltered;
+	}
+	return 0;
+}
+
 int probes_count(const struct probes *p)
 {
 	int i, n = 0;
@@ -672,13 +800,20 @@ int probes_count(const struct probes *p)
 
 void probes_print(const struct probes *p, FILE *out)
 {
-	int i;
+	int i, k;
 
 	for (i = 0; i < p->n; i++) {
 		const struct target *t = &p->t[i];
 
 		if (t->internal)
 			continue;
+		if (t->funcs) {
+			fprintf(out, "ftrace:function\tset_ftrace_filter:");
+			for (k = 0; t->funcs[k]; k++)
+				fprintf(out, " %s", t->funcs[k]);
+			fputc('\n', out);
+			continue;
+		}
 		if (t->def)
 			fprintf(out, "%s:%s\t%s", t->system, t->event, t->def);
 		else
@@ -691,7 +826,7 @@ void probes_print(const struct probes *p, FILE *out)
 
 void probes_free(struct probes *p)
 {
-	int i;
+	int i, k;
 
 	if (!p)
 		return;
@@ -705,6 +840,9 @@ void probes_free(struct probes *p)
 				 t->event);
 			tracefs_instance_file_append(NULL, t->file, undo);
 		}
+		for (k = 0; t->funcs && t->funcs[k]; k++)
+			free(t->funcs[k]);
+		free(t->funcs);
 		free(t->system);
 		free(t->event);
 		free(t->filter);

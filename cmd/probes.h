@@ -61,6 +61,13 @@ struct probes_event {
 /* Event @i (< probes_count()) of the script's.  Returns 0, or -1. */
 int probes_get(const struct probes *p, int i, struct probes_event *e);
 
+/*
+ * Whether, once enabled, the kernel applies the filter of every probe
+ * of @system:@event (struct ktap_event's prefiltered).
+ */
+int probes_prefiltered(const struct probes *p, const char *system,
+		       const char *event);
+
 /* How many events the probes use. */
 int probes_count(const struct probes *p);
 

@@ -552,6 +552,7 @@ int perf_view_fire(struct perf_view *v, const struct perf_view_sample *smp)
 	ev.task.tid = smp->tid;
 	ev.task.uid = -1;
 	ev.task.comm = NULL;	/* asked of the host only if needed */
+	ev.prefiltered = 0;
 	for (i = 0; i < c.t->nprobes && !r; i++) {
 		uint32_t p = c.t->probes[i];
 

@@ -431,6 +431,7 @@ int tep_view_fire_task(struct tep_view *v, struct tep_record *rec,
 	ev.timestamp = rec->ts;
 	ev.task.cpu = rec->cpu;
 	ev.task.uid = -1;
+	ev.prefiltered = task && task->prefiltered;
 	if (task) {
 		ev.task.pid = task->pid;
 		ev.task.tid = task->tid;

@@ -57,6 +57,7 @@ struct tep_view_task {
 	const char *comm;		/* NULL: comm_fn(arg), if a script asks */
 	const char *(*comm_fn)(void *arg);
 	void *arg;
+	int prefiltered;		/* see struct ktap_event */
 };
 
 /* tep_view_fire(), with the task from @task instead of common_pid. */

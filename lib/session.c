@@ -250,7 +250,7 @@ int ktap_session_fire(struct ktap_session *S, uint32_t index,
 	if (!S->mod || index >= S->mod->nprobes || !S->handlers[index] ||
 	    S->exited)
 		return 0;
-	if (ev && S->mod->filters[index] &&
+	if (ev && S->mod->filters[index] && !ev->prefiltered &&
 	    !filter_eval(S->mod->filters[index], ev))
 		return 0;
 	return invoke(S, S->handlers[index], ev,

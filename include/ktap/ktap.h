@@ -161,6 +161,11 @@ struct ktap_event {
 	const char *name;	/* "sys:event" */
 	uint64_t timestamp;	/* ns, trace clock */
 	struct ktap_task task;	/* comm may be NULL: see ops->comm */
+	/*
+	 * Non-zero when the host has applied the /filter/ of every probe
+	 * the event is fired to (in the kernel): it is not evaluated again.
+	 */
+	int prefiltered;
 };
 
 /* The command name of @ev's task: task.comm, else ops->comm(), or "". */
@@ -260,7 +265,8 @@ KTAP_API int ktap_session_run(struct ktap_session *s);
 /*
  * Run the handler of probe @index for event @ev (NULL for timers).
  * A probe with a /filter/ first evaluates it on @ev's fields (the kernel's
- * event-filter syntax); an event it rejects runs nothing.  Returns 0, or
+ * event-filter syntax), unless @ev is prefiltered; an event it rejects
+ * runs nothing.  Returns 0, or
  * -1 on a runtime error.  A probe whose handler was never bound (its
  * declaration did not run) is ignored.
  */
