@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -449,6 +450,62 @@ static int resolve_sdt(struct probes *p, uint32_t index,
 	return 0;
 }
 
+#define KPROBE_GLOB_MAX	1000	/* each kprobe costs a few ms to make */
+
+/*
+ * probe:GLOB: a kprobe on each function of available_filter_functions
+ * (the functions ftrace can patch, which kprobes can too) it matches.
+ */
+static int kprobe_glob(struct probes *p, uint32_t index,
+		       const struct dynspec *d, char *err, size_t errlen)
+{
+	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
+	char path[PATH_MAX], line[512], fn[256], name[300], base[300];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/available_filter_functions",
+		 tracefs_tracing_dir());
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "line %u: probe:%s: cannot list the kernel's functions (%s): %s",
+			 pr->line, d->what, path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s", fn) != 1 || fnmatch(d->what, fn, 0))
+			continue;
+		if (++n > KPROBE_GLOB_MAX) {
+			snprintf(err, errlen, "line %u: probe:%s matches more than %d functions: name fewer",
+				 pr->line, d->what, KPROBE_GLOB_MAX);
+			fclose(f);
+			return -1;
+		}
+		snprintf(name, sizeof(name), "probe:%s%s", fn,
+			 d->ret ? "%return" : "");
+		snprintf(base, sizeof(base), "%s%s", fn,
+			 d->ret ? "__return" : "");
+		/* a name the kernel has twice (static functions) once */
+		if (find_target(p, p->group, base)) {
+			n--;
+			continue;
+		}
+		if (add_dynamic(p, index, base, name, "kprobe_events",
+				d->ret ? 'r' : 'p', "%s %s", fn, ret_args(d))) {
+			snprintf(err, errlen, "out of memory");
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	if (!n) {
+		snprintf(err, errlen, "line %u: probe:%s matches no kernel function (available_filter_functions)",
+			 pr->line, d->what);
+		return -1;
+	}
+	return 0;
+}
+
 static int resolve_kprobe(struct probes *p, uint32_t index,
 			  const struct dynspec *d, char *err, size_t errlen)
 {
@@ -460,11 +517,8 @@ static int resolve_kprobe(struct probes *p, uint32_t index,
 			 pr->line, d->what);
 		return -1;
 	}
-	if (has_glob(d->what)) {
-		snprintf(err, errlen, "line %u: probe:%s: name one kernel function (globs are for tracepoints and uprobes)",
-			 pr->line, d->what);
-		return -1;
-	}
+	if (has_glob(d->what))
+		return kprobe_glob(p, index, d, err, errlen);
 	snprintf(name, sizeof(name), "probe:%s%s", d->what,
 		 d->ret ? "%return" : "");
 	snprintf(base, sizeof(base), "%s%s", d->what, d->ret ? "__return" : "");
