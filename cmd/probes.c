@@ -461,6 +461,7 @@ static int kprobe_glob(struct probes *p, uint32_t index,
 {
 	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
 	char path[PATH_MAX], line[512], fn[256], name[300], base[300];
+	struct target *dup;
 	int n = 0;
 	FILE *f;
 
@@ -486,7 +487,8 @@ static int kprobe_glob(struct probes *p, uint32_t index,
 		snprintf(base, sizeof(base), "%s%s", fn,
 			 d->ret ? "__return" : "");
 		/* a name the kernel has twice (static functions) once */
-		if (find_target(p, p->group, base)) {
+		dup = find_target(p, p->group, base);
+		if (dup && dup->probe == (int)index) {
 			n--;
 			continue;
 		}
