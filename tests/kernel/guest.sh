@@ -13,11 +13,13 @@
 # module (`ktap --kernel`) with the userspace expectations; safety: endless
 # loops, memory budgets, truncated and corrupted bytecode, non-root
 # access, unloading while a session is open, CYCLES load/run/unload cycles
-# without leaked memory; and the kernel log.  Knobs (environment):
+# without leaked memory; live tracing from userspace (`ktap --user`:
+# kprobes, kretprobes, ktap record, trace-cmd stream with the plugin);
+# and the kernel log.  Knobs (environment):
 # KTAP_GUEST_JOBS (parallel language runners, default 2),
 # KTAP_GUEST_CYCLES (200), KTAP_GUEST_ONLY (a grep -E pattern: run only
-# the steps whose names match: insmod, lang, safety, cycles, loops,
-# dmesg).
+# the steps whose names match: insmod, lang, safety, cycles, live, loops,
+# dmesg).  A case this guest cannot run is "ok N NAME # SKIP why".
 
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -46,6 +48,12 @@ tap() {
 	else
 		echo "not ok $N $1: $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-400)"
 	fi
+}
+
+# tap_skip NAME WHY: a case this guest cannot run (run.sh: "skip NAME: WHY")
+tap_skip() {
+	N=$((N + 1))
+	echo "ok $N $1 # SKIP $(printf '%s' "$2" | tr '\n' ' ' | cut -c1-400)"
 }
 
 # want STEP: run this step (KTAP_GUEST_ONLY); starts its clock
@@ -422,6 +430,261 @@ if want cycles; then
 		insmod "$KMOD" 2>/dev/null
 	fi
 	took cycles
+fi
+
+# ------------------------------------------------ live tracing, userspace
+# The ktap command tracing this kernel from userspace (cmd/live.c,
+# cmd/probes.c) where the host's kernel cannot: kprobes, kretprobes,
+# `ktap record` (trace-cmd record) and trace-cmd stream with the plugin.
+# --user: with /dev/ktap the command defaults to the kernel VM, which
+# attaches no probes yet.  Before the loops step: a CPU left spinning
+# there would spoil these.  Expected values come from elsewhere: strace's
+# view of the same command, the ABI (AT_FDCWD, ENOENT), trace-cmd report.
+if want live; then
+	TR=/sys/kernel/tracing
+	# ktap's instances and dynamic events still in tracefs
+	live_left() {
+		ls "$TR/instances" 2>/dev/null | grep '^ktap-'
+		cat "$TR/kprobe_events" "$TR/uprobe_events" 2>/dev/null |
+			grep '^[pr]:ktap_'
+	}
+	# ktap_user ARGS...: a live run, 60 s at most; $T/o, $T/e, $rc
+	ktap_user() {
+		run_bounded 60 "$T/o" "$T/e" "$KTAP" --user "$@"
+	}
+	# lap WHAT: how long since the last lap (a comment line)
+	lap_t=$(date +%s)
+	lap() {
+		echo "# live: $1 $(($(date +%s) - lap_t)) s"
+		lap_t=$(date +%s)
+	}
+	got() { printf '%s, stdout: %s, stderr: %s' "status $rc" \
+		"$(head -c 150 "$T/o" | tr '\n' '|')" "$(head -c 200 "$T/e")"; }
+	# strace_ OUT CMD...: strace CMD's open and exec calls into OUT (only
+	# those stop the command: --seccomp-bpf); fails without strace
+	strace_() {
+		command -v strace >/dev/null || return 1
+		o_=$1
+		shift
+		set -- -f -qq -e trace=open,openat,openat2,creat,execve -o "$o_" "$@"
+		timeout 60 strace --seccomp-bpf "$@" >/dev/null 2>&1 </dev/null ||
+			[ -s "$o_" ] ||
+			timeout 60 strace "$@" >/dev/null 2>&1 </dev/null
+		[ -s "$o_" ]
+	}
+	# opens STRACE_OUT: what the open calls returned, sorted, errors as
+	# -ERRNO
+	opens() {
+		grep -v execve "$1" |
+		sed -n 's/.*) = \(-1 [A-Z]*\|[0-9]*\).*/\1/p' |
+		sed -e 's/^-1 EPERM$/-1/' -e 's/^-1 ENOENT$/-2/' \
+		    -e 's/^-1 ENXIO$/-6/' -e 's/^-1 EACCES$/-13/' \
+		    -e 's/^-1 ENOTDIR$/-20/' -e 's/^-1 EISDIR$/-21/' \
+		    -e 's/^-1 ELOOP$/-40/' | sort -n
+	}
+	# what strace sees of the workloads (empty files without strace)
+	: >"$T/s.sh" >"$T/s.host" >"$T/s.missing"
+	strace_ "$T/s.sh" sh -c '/bin/true; /bin/true'
+	strace_ "$T/s.host" cat /etc/hostname
+	strace_ "$T/s.missing" cat /nonexistent/ktap-missing
+	lap strace
+
+	# 1. a tracepoint: the command's execs, its own included (sh and two
+	# true: 3; strace counts the execve calls that succeeded)
+	expect=3
+	[ ! -s "$T/s.sh" ] || expect=$(grep -c 'execve(.*) = 0$' "$T/s.sh")
+	ktap_user -q -e 'var n = 0 trace sched:sched_process_exec { n += 1 }
+		trace_end { print("execs", n) }' -- sh -c '/bin/true; /bin/true'
+	if [ "$rc" != 0 ] || [ "$(cat "$T/o")" != "execs	$expect" ]; then
+		tap live_tracepoint "expected $expect execs; $(got)"
+	else
+		tap live_tracepoint "$(live_left | tr '\n' ' ')"
+	fi
+	lap tracepoint
+
+	# 2. a kprobe with fetchargs: every open call of cat (as many as
+	# strace sees), the file it names among them with dfd AT_FDCWD
+	# (-100); the probe and the instance gone afterwards
+	ktap_user -q -e 'var n = 0
+		trace probe:do_sys_openat2 dfd=%di:s32 fn=+0(%si):ustring {
+			n += 1
+			if ($fn == "/etc/hostname") { print("opened", $dfd, $fn) }
+		}
+		trace_end { print("calls", n) }' -- cat /etc/hostname
+	calls=$(sed -n 's/^calls	//p' "$T/o")
+	expect=$(opens "$T/s.host" | wc -l)
+	if [ "$rc" != 0 ] || ! grep -qx 'opened	-100	/etc/hostname' "$T/o"; then
+		tap live_kprobe "no 'opened -100 /etc/hostname' line; $(got)"
+	elif ! [ "${calls:-0}" -gt 0 ] 2>/dev/null ||
+	     { [ "$expect" != 0 ] && [ "$calls" != "$expect" ]; }; then
+		tap live_kprobe "$calls calls of do_sys_openat2, strace saw $expect opens"
+	else
+		tap live_kprobe "$(live_left | tr '\n' ' ')"
+	fi
+	lap kprobe
+
+	# 3. a kretprobe: $retval of every open, as strace sees them return:
+	# fds (3), -2 (ENOENT) for the missing file and locale files
+	for f in host missing; do
+		if [ $f = host ]; then
+			name=live_kretprobe want=3 file=/etc/hostname
+		else
+			name=live_kretprobe_error want=-2 file=/nonexistent/ktap-missing
+		fi
+		ktap_user -q -e 'trace probe:do_sys_openat2%return { print("ret", $retval) }' \
+			-- cat "$file"
+		sed -n 's/^ret	//p' "$T/o" | sort -n >"$T/rets"
+		opens "$T/s.$f" >"$T/srets"
+		# cat fails on the missing file: ktap's status stays 0
+		if [ "$rc" != 0 ] || ! grep -qx -- "$want" "$T/rets"; then
+			tap "$name" "no \$retval $want; $(got)"
+		elif [ -s "$T/srets" ] && ! cmp -s "$T/rets" "$T/srets"; then
+			tap "$name" "ktap's \$retvals (count value) $(uniq -c "$T/rets" | tr -s ' \n' ' '), strace's $(uniq -c "$T/srets" | tr -s ' \n' ' ')"
+		else
+			tap "$name" "$(live_left | tr '\n' ' ')"
+		fi
+		lap "kretprobe $f"
+	done
+
+	# 4. a kprobe on a function the kernel does not have: status 1, a
+	# message naming it, nothing left behind
+	ktap_user -e 'trace probe:no_such_function_xyz { }' -- /bin/true
+	echo "# missing function: $(head -c 300 "$T/e")"
+	echo "# error_log: $(grep 'error:' "$TR/error_log" | tail -1)"
+	if [ "$rc" != 1 ] || ! grep -q 'no_such_function_xyz' "$T/e"; then
+		tap live_kprobe_missing "$(got)"
+	else
+		tap live_kprobe_missing "$(live_left | tr '\n' ' ')"
+	fi
+	lap kprobe_missing
+
+	# 5. SIGKILL leaves ktap-PID and the kprobes of ktap_PID; the next
+	# run removes them (when its own run ends)
+	"$KTAP" --user -q -e 'trace probe:vfs_read { }' >"$T/o" 2>"$T/e" </dev/null &
+	k=$!
+	i=0
+	while ! grep -q "^p:ktap_$k/vfs_read " "$TR/kprobe_events" &&
+	      kill -0 "$k" 2>/dev/null && [ "$i" -lt 150 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill -KILL "$k" 2>/dev/null
+	wait "$k" 2>/dev/null
+	probe=$(grep -c "^p:ktap_$k/" "$TR/kprobe_events")
+	inst=no
+	[ ! -d "$TR/instances/ktap-$k" ] || inst=yes
+	ktap_user -q -e 'trace sched:sched_process_exec { }' -- cat "$TR/kprobe_events"
+	echo "# stale ktap_$k during the next run: $(grep -c "^p:ktap_$k/" "$T/o") probe(s)"
+	if [ "$probe" = 0 ] || [ "$inst" = no ]; then
+		tap live_sigkill_kprobe "after SIGKILL: $probe probe(s) of ktap_$k, instance ktap-$k: $inst; stderr: $(head -c 200 "$T/e")"
+	elif [ "$rc" != 0 ]; then
+		tap live_sigkill_kprobe "the next run: $(got)"
+	elif grep -q "^p:ktap_$k/" "$TR/kprobe_events" || [ -d "$TR/instances/ktap-$k" ]; then
+		tap live_sigkill_kprobe "left after the next run: $(live_left | tr '\n' ' ')"
+	else
+		tap live_sigkill_kprobe "$(live_left | tr '\n' ' ')"
+	fi
+	lap sigkill_kprobe
+
+	# 6. ktap record (trace-cmd record), read back with -i
+	run_bounded 120 "$T/o" "$T/e" "$KTAP" record -o "$T/x.dat" \
+		-e 'trace sched:sched_process_exec { }' -- sh -c '/bin/true'
+	if [ "$rc" != 0 ] || [ ! -s "$T/x.dat" ]; then
+		tap live_record "ktap record: $(got)"
+	else
+		ktap_user -q -i "$T/x.dat" -e 'trace sched:sched_process_exec { print($filename) }'
+		if [ "$rc" != 0 ] || ! grep -qx /bin/true "$T/o"; then
+			tap live_record "ktap -i: $(got)"
+		else
+			tap live_record "$(live_left | tr '\n' ' ')"
+		fi
+	fi
+	lap record
+	# a kprobe: there while trace-cmd records (the command looks), gone
+	# after; trace-cmd report finds its events in the file, and the
+	# same script reads them back with -i
+	kp='trace probe:do_sys_openat2 fn=+0(%si):ustring'
+	run_bounded 120 "$T/o" "$T/e" "$KTAP" record -o "$T/k.dat" -e "$kp { }" \
+		-- sh -c "cat $TR/kprobe_events >$T/during; cat /etc/hostname"
+	if [ "$rc" != 0 ] || [ ! -s "$T/k.dat" ]; then
+		tap live_record_kprobe "ktap record: $(got)"
+	elif ! grep -q '^p:ktap_[0-9]*/do_sys_openat2 do_sys_openat2 fn=' "$T/during"; then
+		tap live_record_kprobe "kprobe_events while recording: $(cat "$T/during" | tr '\n' '|')"
+	elif [ -n "$(live_left)" ]; then
+		tap live_record_kprobe "left after the recording: $(live_left | tr '\n' ' ')"
+	elif ! timeout 60 trace-cmd report -i "$T/k.dat" 2>&1 |
+	     grep -q 'do_sys_openat2: .* fn="/etc/hostname"'; then
+		tap live_record_kprobe "trace-cmd report finds no open of /etc/hostname in the recording"
+	else
+		tap live_record_kprobe
+	fi
+	lap record_kprobe
+	ktap_user -q -i "$T/k.dat" -e "$kp { print(\$fn) }"
+	if [ "$rc" = 0 ] && grep -qx /etc/hostname "$T/o"; then
+		tap live_record_kprobe_readback
+	else
+		why=$(got)
+		ktap_user -q -i "$T/k.dat" -e 'trace ktap_*:do_sys_openat2 { print($fn) }'
+		tap live_record_kprobe_readback "the recording's script over it: $why (trace ktap_*:do_sys_openat2 reads $(grep -c . "$T/o") events)"
+	fi
+	lap record_kprobe_readback
+
+	# 7. trace-cmd stream with the plugin: the script's output in the
+	# stream (trace-cmd 3.1.6 needed a second SIGINT to stop)
+	printf '%s\n' 'print("KTAP-TOP")' \
+		'trace sched:sched_process_exec { print("KTAP-EXEC", $filename) }' >"$T/s.kp"
+	if ! command -v trace-cmd >/dev/null; then
+		tap_skip live_stream "no trace-cmd"
+	elif [ ! -f "$BUILD/plugins/trace-cmd/plugin_ktap.so" ]; then
+		tap live_stream "no $BUILD/plugins/trace-cmd/plugin_ktap.so"
+	else
+		TRACEEVENT_PLUGIN_DIR=$BUILD/plugins/trace-cmd stdbuf -oL \
+			trace-cmd stream -e sched:sched_process_exec \
+			-O "ktap:script=$T/s.kp" >"$T/so" 2>"$T/se" </dev/null &
+		sp=$!
+		i=0
+		while ! grep -q 'Hit Ctrl' "$T/so" && kill -0 "$sp" 2>/dev/null &&
+		      [ "$i" -lt 300 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		kids=$(pgrep -P "$sp")
+		sh -c '/bin/true'
+		sleep 1
+		# SIGINT, 2 s; SIGINT, 8 s; SIGKILL to it and its recorders
+		# (those still trace-cmd: their pids may be reused)
+		kill_recorders() {
+			for p in $kids; do
+				[ "$(cat "/proc/$p/comm" 2>/dev/null)" != trace-cmd ] ||
+					kill -KILL "$p" 2>/dev/null
+			done
+		}
+		stop=
+		for s in INT:10 INT:40 KILL:25; do
+			kill -0 "$sp" 2>/dev/null || break
+			stop="$stop ${s%:*}"
+			kill -"${s%:*}" "$sp" 2>/dev/null
+			[ "${s%:*}" != KILL ] || kill_recorders
+			i=0
+			while kill -0 "$sp" 2>/dev/null && [ "$i" -lt "${s#*:}" ]; do
+				sleep 0.2
+				i=$((i + 1))
+			done
+		done
+		wait "$sp" 2>/dev/null
+		kill_recorders
+		echo 0 >"$TR/events/sched/sched_process_exec/enable"
+		lap "stream (signals:$stop)"
+		if grep -q 'KTAP-EXEC	/bin/true' "$T/so"; then
+			tap live_stream "$(grep -q KTAP-TOP "$T/so" || echo "no top-level output")"
+		elif grep -q 'sched_process_exec: .*filename=/bin/true' "$T/so" &&
+		     ! grep -q KTAP- "$T/so"; then
+			tap_skip live_stream "trace-cmd stream ran, but its -O sets ftrace options, not plugin options (strace: it writes ktap:script=... into trace_options, EINVAL, and goes on): the plugin never gets a script"
+		else
+			tap live_stream "signals:$stop; stdout: $(head -c 200 "$T/so" | tr '\n' '|') stderr: $(head -c 200 "$T/se")"
+		fi
+	fi
+	took live
 fi
 
 # ------------------------------------------- loops without a loop limit

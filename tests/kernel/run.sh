@@ -129,7 +129,8 @@ fi
 # kernel messages), else from the console
 tapsrc=$OUT/guest.log
 [ -s "$tapsrc" ] || tapsrc=$LOG
-sed -n -e 's/^ok [0-9][0-9]* \(.*\)/ok kernel\/\1/p' \
+sed -n -e 's/^ok [0-9][0-9]* \([^ ]*\) # SKIP \(.*\)/skip kernel\/\1: \2/p' -e t \
+       -e 's/^ok [0-9][0-9]* \(.*\)/ok kernel\/\1/p' \
        -e 's/^not ok [0-9][0-9]* \([^:]*\): \(.*\)/not ok kernel\/\1: \2/p' \
        -e 's/^not ok [0-9][0-9]* \([^:]*\)$/not ok kernel\/\1: failed/p' \
        "$tapsrc" | tr -d '\r'
