@@ -28,10 +28,10 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/live.c cmd/marker.c cmd/probes.c \
+CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/kevents.c cmd/live.c cmd/marker.c cmd/probes.c \
 		   cmd/profile.c cmd/record.c cmd/stacks.c cmd/tasks.c \
-		   cmd/tracedat.c \
-		   host/elfsym.c \
+		   cmd/tracedat.c cmd/tracee.c \
+		   host/dynmatch.c host/elfsym.c \
 		   host/platform.c \
 		   host/script.c \
 		   host/tep_view.c
@@ -66,6 +66,8 @@ CFLAGS_live	:= $(TRACE_CFLAGS)
 CFLAGS_probes	:= $(TRACE_CFLAGS)
 CFLAGS_tasks	:= $(TRACE_CFLAGS)
 CFLAGS_record	:= $(TRACE_CFLAGS)
+CFLAGS_kernel	:= $(TRACE_CFLAGS)
+CFLAGS_kevents	:= $(TRACE_CFLAGS)
 CFLAGS_ktap	:= $(TRACE_CFLAGS)
 CFLAGS_tep_view	:= $(TRACE_CFLAGS)
 CFLAGS_plugin_ktap := $(TRACE_CFLAGS) $(shell pkg-config --cflags libtracefs)

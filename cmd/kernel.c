@@ -15,6 +15,9 @@
 #include <ktap/ktapvm_ioctl.h>
 
 #include "kernel.h"
+#include "kevents.h"
+#include "probes.h"
+#include "tracee.h"
 
 #define EXIT_SCRIPT_ERROR	1
 #define EXIT_USAGE		2
@@ -75,14 +78,95 @@ static int open_device(const char *name)
 	return fd;
 }
 
+/* Everything the probes of kr->s attach to, resolved and made. */
+struct attached {
+	struct probes *probes;
+	struct kevents k;
+	struct tracee t;
+};
+
+static int attach(int fd, const struct kernel_run *kr, struct attached *a)
+{
+	const struct live_options *o = kr->live;
+	struct ktapvm_attach at;
+	char err[1024];
+
+	tracee_init(&a->t, o->cmd, o->pid);
+	if (o->pid && tracee_pid_gone(o->pid)) {
+		snprintf(err, sizeof(err), "-p %d: no such process", o->pid);
+		goto fail;
+	}
+	if (live_mount_tracefs(err, sizeof(err)))
+		goto fail;
+	a->probes = probes_resolve(kr->s, err, sizeof(err));
+	if (!a->probes || probes_create(a->probes, err, sizeof(err)) ||
+	    kevents_build(&a->k, kr->s, a->probes, err, sizeof(err)) ||
+	    (o->cmd && tracee_fork(&a->t, err, sizeof(err))))
+		goto fail;
+	memset(&at, 0, sizeof(at));
+	at.nevents = (uint32_t)a->k.n;
+	at.cpu = o->cpu;
+	at.pid = a->t.child ? a->t.child : o->pid;
+	at.events = (uintptr_t)a->k.ev;
+	if (ioctl(fd, KTAPVM_IOC_ATTACH, &at)) {
+		snprintf(err, sizeof(err), "cannot attach the probes in the kernel VM: %s",
+			 strerror(errno));
+		goto fail;
+	}
+	if (!kr->quiet)
+		fprintf(stderr, "ktap: tracing %d events in the kernel, Ctrl-C to end\n",
+			probes_count(a->probes));
+	return 0;
+fail:
+	fprintf(stderr, "ktap: %s\n", err);
+	return -1;
+}
+
+/*
+ * After the session's file is closed: the module's perf events hold the
+ * dynamic events, which cannot be removed before.
+ */
+static void detach(struct attached *a)
+{
+	tracee_close(&a->t);
+	kevents_free(&a->k);
+	probes_free(a->probes);
+}
+
+/* Events run in the kernel until Ctrl-C, exit(), an error, the target. */
+static int wait_events(int fd, struct attached *a)
+{
+	const struct timespec tick = { 0, 100000000 };
+	struct ktapvm_status st;
+	char err[1024];
+
+	if (ioctl(fd, KTAPVM_IOC_START)) {
+		fprintf(stderr, "ktap: cannot start the events: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (tracee_release(&a->t, err, sizeof(err))) {
+		fprintf(stderr, "ktap: %s\n", err);
+		return -1;
+	}
+	while (!tracee_stopped() && !a->t.done) {
+		status(fd, &st);
+		if (st.exited || st.error[0])
+			break;
+		tracee_wait(&a->t, NULL, 0, &tick);
+	}
+	return 0;
+}
+
 int kernel_run(const struct kernel_run *kr)
 {
+	struct attached a = { .probes = NULL };
 	struct ktapvm_load ld;
 	struct ktapvm_status st;
 	struct reader rd;
 	uint64_t argv[256];
 	pthread_t thread;
-	int fd, i, ret = 0;
+	int fd, i, ret = 0, failed = 0;
 
 	if (kr->argc > (int)(sizeof(argv) / sizeof(argv[0]))) {
 		fprintf(stderr, "ktap: too many script arguments for the kernel VM\n");
@@ -115,11 +199,17 @@ int kernel_run(const struct kernel_run *kr)
 		close(fd);
 		return EXIT_SCRIPT_ERROR;
 	}
+	if (kr->s && attach(fd, kr, &a)) {
+		close(fd);
+		detach(&a);
+		return EXIT_SCRIPT_ERROR;
+	}
 	rd.fd = fd;
 	rd.out = kr->out;
 	if (pthread_create(&thread, NULL, read_output, &rd)) {
 		fprintf(stderr, "ktap: cannot start the output reader\n");
 		close(fd);
+		detach(&a);
 		return EXIT_SCRIPT_ERROR;
 	}
 	if (ioctl(fd, KTAPVM_IOC_RUN)) {
@@ -130,12 +220,22 @@ int kernel_run(const struct kernel_run *kr)
 		fflush(kr->out);
 		fprintf(stderr, "ktap: %s\n", st.error);
 		close(fd);
+		detach(&a);
 		return EXIT_SCRIPT_ERROR;
 	}
 	status(fd, &st);
-	if (!st.exited && !kr->quiet && kr->has_probes)
+	if (kr->s && !st.exited) {
+		/* a handler's error is reported, and trace_end still runs */
+		if (wait_events(fd, &a) || ioctl(fd, KTAPVM_IOC_STOP)) {
+			status(fd, &st);
+			if (st.error[0])
+				fprintf(stderr, "ktap: %s\n", st.error);
+			failed = 1;
+		}
+	} else if (!st.exited && !kr->quiet && kr->has_probes) {
 		fprintf(stderr, "ktap: %s: no event source is attached: probes do not fire, running trace_end\n",
 			kr->name);
+	}
 	if (ioctl(fd, KTAPVM_IOC_END, 0))
 		ret = EXIT_SCRIPT_ERROR;
 	pthread_join(thread, NULL);
@@ -148,9 +248,15 @@ int kernel_run(const struct kernel_run *kr)
 	if (st.lost)
 		fprintf(stderr, "ktap: warning: %llu bytes of output were lost\n",
 			(unsigned long long)st.lost);
+	if (st.dropped)
+		fprintf(stderr, "ktap: warning: %llu events were not run (in NMI, or inside a handler)\n",
+			(unsigned long long)st.dropped);
+	if (failed && !ret)
+		ret = EXIT_SCRIPT_ERROR;
 	if (kr->verbose)
 		fprintf(stderr, "ktap: memory: %llu bytes in use, %llu at most (in the kernel)\n",
 			(unsigned long long)st.mem, (unsigned long long)st.mem_peak);
 	close(fd);
+	detach(&a);
 	return ret;
 }

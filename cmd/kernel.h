@@ -9,6 +9,8 @@
 
 #include <ktap/ktap.h>
 
+#include "live.h"
+
 struct kernel_run {
 	const char *name;	/* for messages */
 	const void *bc;
@@ -21,14 +23,19 @@ struct kernel_run {
 	int verbose;
 	int has_probes;		/* for the "no event source" note */
 	FILE *out;
+	/* with events: the probes of @s attach in the kernel */
+	struct ktap_session *s;
+	const struct live_options *live;
 };
 
 /* Whether the module's device is there. */
 int kernel_available(void);
 
 /*
- * Run @kr in the kernel: load, top level, trace_end, the output copied to
- * kr->out as it comes.  Returns the command's exit status.
+ * Run @kr in the kernel: load, attach the probes' events (kr->s set),
+ * top level, events until Ctrl-C, exit() or the target's end, trace_end;
+ * the output copied to kr->out as it comes.  Returns the command's exit
+ * status.
  */
 int kernel_run(const struct kernel_run *kr);
 

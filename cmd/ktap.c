@@ -573,6 +573,7 @@ int main(int argc, char **argv)
 			.argv = argv + first, .limits = &o.limits,
 			.json = o.json, .quiet = o.quiet, .verbose = o.verbose,
 			.has_probes = has_event_probes(s), .out = out,
+			.s = wants_live(s, &o) ? s : NULL, .live = &o.live,
 		};
 
 		ret = kernel_run(&kr);

@@ -27,11 +27,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,11 +42,13 @@
 #include "profile.h"
 #include "stacks.h"
 #include "tasks.h"
+#include "tracee.h"
 #include "../host/tep_view.h"
 
 #define INSTANCE_PREFIX	"ktap-"
 #define WAKE_PERCENT	"50"		/* wake the reader at half full */
 #define MAX_WAIT_NS	100000000ULL	/* latency of printed output */
+#define DRAIN_BATCH	65536		/* records between looks at the clock */
 
 struct cpu_reader {
 	int cpu;
@@ -78,22 +78,17 @@ struct live {
 	unsigned char *prefiltered;	/* by event id */
 	int nprefiltered;
 	uint64_t kframes[128], uframes[128];
+	void *held;			/* a record whose page was refilled */
 	size_t page_size;
 	uint64_t min_tick;		/* shortest tick period, 0: none */
-	pid_t child;			/* -- cmd */
+	struct tracee t;		/* -- cmd, -p, and the signals */
 	int self;			/* ktap's own pid */
-	int go_fd, fail_fd;
-	int done;			/* the target has gone */
-	int failed;			/* a handler failed */
 	/* -T */
 	void (*next_sink)(void *arg, const char *buf, size_t len);
 	void *next_arg;
 	int at_line_start;
 	uint64_t now;			/* time of the event being handled */
-	sigset_t waitmask;		/* signals ppoll() lets in */
 };
-
-static volatile sig_atomic_t stop_signal, child_changed;
 
 /* stack() and ustack(), added to the session before it loads */
 static struct stacks *live_stacks;
@@ -105,48 +100,12 @@ int live_prepare(struct ktap_session *s)
 	return live_stacks ? stacks_register(live_stacks, s) : -1;
 }
 
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-static void on_child(int sig)
-{
-	child_changed = 1;
-}
-
 static uint64_t mono_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/*
- * Ctrl-C and friends only set a flag, so that trace_end runs and the
- * instance goes away; they are let in only while the reader sleeps.
- */
-static void catch_signals(struct live *l)
-{
-	struct sigaction sa = { 0 };
-	sigset_t block;
-
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_child;
-	sa.sa_flags = SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, NULL);
-	/* a closed output pipe ends the run, it does not kill it */
-	signal(SIGPIPE, SIG_IGN);
 }
 
 /* ------------------------------------------------------------ tracefs */
@@ -161,11 +120,6 @@ int live_mount_tracefs(char *err, size_t errlen)
 	snprintf(err, errlen, "cannot mount tracefs on /sys/kernel/tracing: %s%s",
 		 strerror(errno), errno == EPERM ? " (live tracing needs root)" : "");
 	return -1;
-}
-
-static int pid_gone(int pid)
-{
-	return kill(pid, 0) && errno == ESRCH;
 }
 
 /*
@@ -186,7 +140,7 @@ void live_remove_stale(void)
 
 		if (strncmp(d->d_name, INSTANCE_PREFIX, strlen(INSTANCE_PREFIX)) ||
 		    !*pid || strspn(pid, "0123456789") != strlen(pid) ||
-		    !pid_gone(atoi(pid)))
+		    !tracee_pid_gone(atoi(pid)))
 			continue;
 		inst = tracefs_instance_alloc(NULL, d->d_name);
 		if (inst) {
@@ -274,9 +228,9 @@ static int setup_instance(struct live *l, char *err, size_t errlen)
 		if (set(l, "tracing_cpumask", val, err, errlen))
 			return -1;
 	}
-	if (o->pid || l->child) {
-		if (l->child)
-			snprintf(val, sizeof(val), "%d", (int)l->child);
+	if (o->pid || l->t.child) {
+		if (l->t.child)
+			snprintf(val, sizeof(val), "%d", (int)l->t.child);
 		else
 			threads_of(o->pid, val, sizeof(val));
 		if (set(l, "options/event-fork", "1", err, errlen) ||
@@ -345,10 +299,11 @@ static int open_readers(struct live *l, char *err, size_t errlen)
 	int i, n = 0, total = (int)sysconf(_SC_NPROCESSORS_CONF);
 
 	l->page_size = subbuf_size(l);
+	l->held = malloc(l->page_size);
 	l->cpus = calloc(total, sizeof(*l->cpus));
 	l->pfds = calloc(total + profile_pollfds(l->profile, NULL, 0),
 			 sizeof(*l->pfds));
-	if (!l->cpus || !l->pfds) {
+	if (!l->cpus || !l->pfds || !l->held) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -381,75 +336,6 @@ static int open_readers(struct live *l, char *err, size_t errlen)
 	if (!n) {
 		snprintf(err, errlen, "cannot read any CPU's ring buffer of instance %s",
 			 tracefs_instance_get_name(l->inst));
-		return -1;
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------ command */
-
-static int start_command(struct live *l, char *err, size_t errlen)
-{
-	int go[2], fail[2];
-	pid_t pid;
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(fail, O_CLOEXEC)) {
-		snprintf(err, errlen, "cannot start %s: %s", l->o->cmd[0],
-			 strerror(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "cannot start %s: %s", l->o->cmd[0],
-			 strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		char c;
-		int e;
-
-		/* wait until the probes are attached, then become the command */
-		close(go[1]);
-		close(fail[0]);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);
-		execvp(l->o->cmd[0], l->o->cmd);
-		e = errno;
-		if (write(fail[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(fail[1]);
-	l->child = pid;
-	l->go_fd = go[1];
-	l->fail_fd = fail[0];
-	return 0;
-}
-
-static int release_command(struct live *l, char *err, size_t errlen)
-{
-	int e;
-	ssize_t n;
-
-	n = write(l->go_fd, "g", 1);
-	close(l->go_fd);
-	l->go_fd = -1;
-	/* the pipe closes at exec; an errno arrives if exec failed */
-	do {
-		n = read(l->fail_fd, &e, sizeof(e));
-	} while (n < 0 && errno == EINTR);
-	close(l->fail_fd);
-	l->fail_fd = -1;
-	if (n == sizeof(e)) {
-		waitpid(l->child, NULL, 0);
-		l->child = 0;
-		snprintf(err, errlen, "cannot run %s: %s", l->o->cmd[0],
-			 strerror(e));
 		return -1;
 	}
 	return 0;
@@ -583,6 +469,14 @@ static int fire(struct live *l, struct cpu_reader *c)
 
 	/* the page stays loaded until c->rec is NULL and is refilled */
 	c->rec = kbuffer_next_event(c->kbuf, &c->ts);
+	if (!c->rec && l->stack_ids[0] + l->stack_ids[1] > -2 &&
+	    (size_t)rec.size <= l->page_size) {
+		/* its stacks may start the next page: keep the record */
+		memcpy(l->held, rec.data, rec.size);
+		rec.data = l->held;
+		if (!c->empty)
+			cpu_fill(l, c);
+	}
 	take_stacks(l, c, &nk, &nu);
 	c->missed = 0;
 	/* ftrace's common fields: u16 type at 0, int pid at 4, host order */
@@ -659,9 +553,15 @@ static int fire_sample(void *arg, const struct profile_sample *smp)
 	return r;
 }
 
-/* Hand every record readable now to the VM, all CPUs merged by time. */
-static int drain(struct live *l)
+/*
+ * Hand the records readable now to the VM, all CPUs merged by time; stop
+ * after @max of them (0: no limit), so that timers, signals and the
+ * target are seen to while events come faster than they are handled.
+ * Returns 0 when the buffers are empty, 1 when cut short, -1 on error.
+ */
+static int drain(struct live *l, unsigned long max)
 {
+	unsigned long n = 0;
 	int i;
 
 	if (l->profile && profile_drain(l->profile, fire_sample, l))
@@ -685,6 +585,8 @@ static int drain(struct live *l)
 			return -1;
 		if (ktap_session_exited(l->s, NULL))
 			return 0;
+		if (++n == max)
+			return 1;
 	}
 }
 
@@ -703,37 +605,15 @@ static void wait_time(struct live *l, struct timespec *ts)
 	ts->tv_nsec = (long)(wait % 1000000000ULL);
 }
 
-/*
- * ppoll() lets signals in only when it sleeps: with a buffer always
- * ready they would wait forever.  Let them in here too.  A sampled task
- * that has exited leaves its perf event hung up: stop polling it.
- */
-static void take_signals(struct live *l)
+/* A sampled task that has exited hangs its perf event up: drop it. */
+static void drop_hangups(struct live *l)
 {
-	sigset_t blocked;
 	int i;
 
-	sigprocmask(SIG_SETMASK, &l->waitmask, &blocked);
-	sigprocmask(SIG_SETMASK, &blocked, NULL);
 	for (i = 0; i < l->nfds; i++) {
 		if (l->pfds[i].revents & (POLLHUP | POLLERR | POLLNVAL))
 			l->pfds[i].fd = -1;
 	}
-}
-
-static void check_target(struct live *l)
-{
-	int status;
-
-	if (l->child && child_changed) {
-		child_changed = 0;
-		if (waitpid(l->child, &status, WNOHANG) == l->child) {
-			l->child = 0;
-			l->done = 1;
-		}
-	}
-	if (l->o->pid && pid_gone(l->o->pid))
-		l->done = 1;
 }
 
 int live_run(struct live *l, char *err, size_t errlen)
@@ -741,35 +621,37 @@ int live_run(struct live *l, char *err, size_t errlen)
 	struct timespec ts;
 	int r = 0;
 
-	if (l->child && release_command(l, err, errlen))
+	if (tracee_release(&l->t, err, errlen))
 		return -2;
-	while (!stop_signal && !l->done && !ktap_session_exited(l->s, NULL)) {
-		if (drain(l) || ktap_session_time(l->s, mono_now())) {
+	while (!tracee_stopped() && !l->t.done &&
+	       !ktap_session_exited(l->s, NULL)) {
+		int more = drain(l, DRAIN_BATCH);
+
+		if (more < 0 || ktap_session_time(l->s, mono_now())) {
 			r = -1;
 			break;
 		}
 		/* the reader of our output has gone (ktap ... | head) */
 		if (ferror(l->up->out))
 			break;
-		check_target(l);
-		if (l->done || ktap_session_exited(l->s, NULL))
-			break;
 		/* what was printed shows before the reader sleeps */
 		fflush(l->up->out);
 		wait_time(l, &ts);
-		if (ppoll(l->pfds, l->nfds, &ts, &l->waitmask) < 0 &&
+		if (more)
+			ts.tv_sec = ts.tv_nsec = 0;	/* signals, target: no sleep */
+		if (tracee_wait(&l->t, l->pfds, l->nfds, &ts) < 0 &&
 		    errno != EINTR) {
 			snprintf(err, errlen, "cannot wait for events: %s",
 				 strerror(errno));
 			return -2;
 		}
-		take_signals(l);
+		drop_hangups(l);
 	}
 	/* what the buffers hold when the run ends still counts */
 	if (l->inst)
 		tracefs_instance_file_write(l->inst, "tracing_on", "0");
 	profile_enable(l->profile, 0);
-	if (!r && !ktap_session_exited(l->s, NULL) && drain(l))
+	if (!r && !ktap_session_exited(l->s, NULL) && drain(l, 0) < 0)
 		r = -1;
 	return r;
 }
@@ -882,12 +764,11 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 	l->s = s;
 	l->o = o;
 	l->up = up;
-	l->go_fd = l->fail_fd = -1;
 	l->self = (int)getpid();
 	l->stack_ids[0] = l->stack_ids[1] = -1;
 	l->min_tick = shortest_tick(s);
-	catch_signals(l);
-	if (o->pid && pid_gone(o->pid)) {
+	tracee_init(&l->t, o->cmd, o->pid);
+	if (o->pid && tracee_pid_gone(o->pid)) {
 		snprintf(err, errlen, "-p %d: no such process", o->pid);
 		goto fail;
 	}
@@ -897,9 +778,9 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 	l->tasks = tasks_new();
 	if (!l->probes || !l->tasks)
 		goto fail;
-	if (o->cmd && start_command(l, err, errlen))
+	if (o->cmd && tracee_fork(&l->t, err, errlen))
 		goto fail;
-	l->profile = profile_open(s, o->cpu, l->child ? l->child : o->pid,
+	l->profile = profile_open(s, o->cpu, l->t.child ? l->t.child : o->pid,
 				  ktap_session_uses(s, "stack") ||
 				  ktap_session_uses(s, "ustack"), err, errlen);
 	if (!l->profile)
@@ -998,17 +879,11 @@ void live_close(struct live *l)
 	/* after the run, not before: it would delay the start */
 	if (l->inst)
 		live_remove_stale();
-	if (l->go_fd >= 0)
-		close(l->go_fd);
-	if (l->fail_fd >= 0)
-		close(l->fail_fd);
-	if (l->child) {
-		kill(l->child, SIGTERM);
-		waitpid(l->child, NULL, 0);
-	}
+	tracee_close(&l->t);
 	free(l->cpus);
 	free(l->pfds);
 	free(l->prefiltered);
+	free(l->held);
 	tep_view_free(l->view);
 	if (l->tep)
 		tep_free(l->tep);

@@ -31,6 +31,7 @@ struct target {
 	char *name;			/* dynamic: its probename */
 	char *def;			/* dynamic: as written to tracefs */
 	const char *file;		/* dynamic: uprobe_events, kprobe_events */
+	uint32_t line;			/* dynamic: of the probe in the script */
 	int made;			/* dynamic: is in tracefs */
 };
 
@@ -282,12 +283,20 @@ static int add_dynamic(struct probes *p, uint32_t index, const char *base,
 	t->probe = (int)index;
 	t->unfiltered = 1;
 	t->file = file;
+	t->line = ktap_session_probe(p->s, index)->line;
 	t->name = strdup(name);
 	va_start(ap, fmt);
 	r = vasprintf(&where, fmt, ap);
 	va_end(ap);
 	if (r < 0)
 		return -1;
+	/* a probe's FETCHARGS may go on over lines: the kernel wants one */
+	for (i = 0; where[i]; i++) {
+		if (isspace((unsigned char)where[i]))
+			where[i] = ' ';
+	}
+	while (i > 0 && where[i - 1] == ' ')
+		where[--i] = '\0';
 	r = asprintf(&t->def, "%c:%s/%s %s", kind, p->group, ev, where);
 	free(where);
 	if (r < 0)
@@ -346,6 +355,7 @@ struct uprobing {
 	uint32_t index;
 	const struct dynspec *d;
 	int n;
+	uint64_t *seen;			/* offsets probed: aliases share one */
 };
 
 static int add_uprobe(void *arg, const char *sym, uint64_t offset)
@@ -353,8 +363,19 @@ static int add_uprobe(void *arg, const char *sym, uint64_t offset)
 	struct uprobing *u = arg;
 	const struct dynspec *d = u->d;
 	char name[PATH_MAX + 300], base[300];
+	uint64_t *ns;
+	int i;
 
-	u->n++;
+	/* open and open64 are one function: one probe, or a call fires twice */
+	for (i = 0; i < u->n; i++) {
+		if (u->seen[i] == offset)
+			return 0;
+	}
+	ns = realloc(u->seen, (u->n + 1) * sizeof(*ns));
+	if (!ns)
+		return -1;
+	u->seen = ns;
+	u->seen[u->n++] = offset;
 	snprintf(name, sizeof(name), "probe:%s:%s%s", d->path, sym,
 		 d->ret ? "%return" : "");
 	snprintf(base, sizeof(base), "%s%s", sym, d->ret ? "__return" : "");
@@ -367,7 +388,7 @@ static int resolve_uprobe(struct probes *p, uint32_t index,
 			  const struct dynspec *d, char *err, size_t errlen)
 {
 	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
-	struct uprobing u = { p, index, d, 0 };
+	struct uprobing u = { p, index, d, 0, NULL };
 	uint64_t off;
 	char *end;
 	int r;
@@ -380,9 +401,11 @@ static int resolve_uprobe(struct probes *p, uint32_t index,
 			return -1;
 		}
 		r = add_uprobe(&u, d->what, off);
+		free(u.seen);
 	} else {
 		r = elfsym_functions(d->path, strcmp(d->what, "*") ? d->what : NULL,
 				     add_uprobe, &u, err, errlen);
+		free(u.seen);
 		if (r == -1 && *err) {
 			char why[512];
 
@@ -428,7 +451,7 @@ static int resolve_sdt(struct probes *p, uint32_t index,
 		       const struct dynspec *d, char *err, size_t errlen)
 {
 	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
-	struct uprobing u = { p, index, d, 0 };
+	struct uprobing u = { p, index, d, 0, NULL };
 	char why[512];
 	int r;
 
@@ -663,6 +686,16 @@ fail:
 	return NULL;
 }
 
+/* "[   12.3] trace_kprobe: error: Invalid ...\n  Command: ..." -> "Invalid ..." */
+static const char *kernel_reason(char *log)
+{
+	char *s = strstr(log, "error: ");
+
+	s = s ? s + 7 : log;
+	s[strcspn(s, "\n")] = '\0';
+	return s;
+}
+
 int probes_create(struct probes *p, char *err, size_t errlen)
 {
 	int i;
@@ -672,10 +705,17 @@ int probes_create(struct probes *p, char *err, size_t errlen)
 
 		if (!t->def)
 			continue;
+		tracefs_error_clear(NULL);
 		if (tracefs_instance_file_append(NULL, t->file, t->def) < 0) {
-			snprintf(err, errlen, "cannot create probe '%s' in %s: %s%s",
-				 t->def, t->file, strerror(errno),
-				 errno == EINVAL ? " (see error_log in tracefs)" : "");
+			int e = errno;
+			char *why = tracefs_error_last(NULL);
+
+			/* the kernel's reason, e.g. "Invalid probed address or symbol" */
+			snprintf(err, errlen, "line %u: %s: the kernel refused the probe: %s (%s: %.*s)",
+				 t->line, t->name, why ? kernel_reason(why) :
+				 strerror(e), t->file, (int)strcspn(t->def, "\n"),
+				 t->def);
+			free(why);
 			return -1;
 		}
 		t->made = 1;
@@ -827,6 +867,7 @@ int probes_get(const struct probes *p, int i, struct probes_event *e)
 		e->filter = t->unfiltered ? NULL : t->filter;
 		e->def = t->def;
 		e->name = t->name;
+		e->probe = t->probe;
 		return 0;
 	}
 	return -1;

@@ -56,6 +56,7 @@ struct probes_event {
 	const char *filter;		/* for the kernel, or NULL */
 	const char *def;		/* a dynamic event's definition, or NULL */
 	const char *name;		/* its probename, or NULL */
+	int probe;			/* a dynamic event's probe, or -1 */
 };
 
 /* Event @i (< probes_count()) of the script's.  Returns 0, or -1. */

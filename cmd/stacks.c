@@ -171,7 +171,9 @@ static void load_kallsyms(struct stacks *st)
 			break;
 	}
 	fclose(f);
-	qsort(st->kernel.s, st->kernel.n, sizeof(*st->kernel.s), by_addr);
+	if (st->kernel.n)
+		qsort(st->kernel.s, st->kernel.n, sizeof(*st->kernel.s),
+		      by_addr);
 }
 
 /* --------------------------------------------------------------- user */
@@ -234,7 +236,8 @@ static struct symtab *elf_symbols(struct stacks *st, const char *path)
 	if (!e->path)
 		return NULL;
 	elfsym_functions(path, NULL, add_function, &e->tab, err, sizeof(err));
-	qsort(e->tab.s, e->tab.n, sizeof(*e->tab.s), by_addr);
+	if (e->tab.n)
+		qsort(e->tab.s, e->tab.n, sizeof(*e->tab.s), by_addr);
 	return &e->tab;
 }
 
@@ -348,11 +351,9 @@ static int fold_current(struct stacks *st, int user,
 		snprintf(err, errlen, "there is no event here (call it in a probe handler)");
 		return -1;
 	}
-	if (n < 0) {
-		snprintf(err, errlen, "no %s stack was recorded with this event",
-			 user ? "user" : "kernel");
-		return -1;
-	}
+	/* the kernel did not record one (e.g. a user stack of a kthread) */
+	if (n < 0)
+		n = 0;
 	text = stacks_fold(st, user ? st->pid : STACKS_KERNEL,
 			   user ? st->u : st->k, n, max, &len);
 	if (!text) {

@@ -13,6 +13,7 @@
 #include <trace-cmd.h>
 
 #include "tracedat.h"
+#include "../host/dynmatch.h"
 #include "../host/tep_view.h"
 
 struct reader {
@@ -39,6 +40,19 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec,
 	return ktap_session_exited(r->s, NULL);
 }
 
+/* A kprobe, uprobe or USDT EVENTDEF of @p that @ev was recorded for. */
+static const char *dynamic_def(const struct ktap_probe *p,
+			       const struct tep_event *ev)
+{
+	uint32_t k;
+
+	for (k = 0; k < p->nevents; k++) {
+		if (dynmatch(p->events[k], ev->system, ev->name))
+			return p->events[k];
+	}
+	return NULL;
+}
+
 static int probe_fed(const struct ktap_probe *p,
 		     struct tracecmd_input **handles, int n)
 {
@@ -50,8 +64,40 @@ static int probe_fed(const struct ktap_probe *p,
 
 		for (j = 0; ev && ev[j]; j++) {
 			if (ktap_probe_match(p, ev[j]->system, ev[j]->name,
-					     ev[j]->id))
+					     ev[j]->id) ||
+			    (p->kind == KTAP_PROBE_TRACE &&
+			     dynamic_def(p, ev[j])))
 				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Dynamic probes were recorded under their group's name (ktap record:
+ * ktap_PID; perf probe: probe, probe_BINARY, sdt_PROVIDER): route them
+ * to the probes that name them.
+ */
+static int bind_dynamic(struct ktap_session *s, struct tep_view *view,
+			struct tep_handle *tep)
+{
+	struct tep_event **ev = tep_list_events(tep, TEP_EVENT_SORT_ID);
+	uint32_t i;
+	int j;
+
+	for (i = 0; i < ktap_session_probe_count(s); i++) {
+		const struct ktap_probe *p = ktap_session_probe(s, i);
+
+		for (j = 0; p->kind == KTAP_PROBE_TRACE && ev && ev[j]; j++) {
+			const char *def = dynamic_def(p, ev[j]);
+			char name[512];
+
+			if (!def)
+				continue;
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)strcspn(def, " \t\n"), def);
+			if (tep_view_bind(view, ev[j], i, name))
+				return -1;
 		}
 	}
 	return 0;
@@ -116,7 +162,8 @@ int tracedat_run(struct ktap_session *s, const char *path, char *err,
 	r.view = tep_view_new(tracecmd_get_tep(h), s);
 	n = tracecmd_buffer_instances(h);
 	handles = calloc(n + 1, sizeof(*handles));
-	if (!r.view || !handles) {
+	if (!r.view || !handles ||
+	    bind_dynamic(s, r.view, tracecmd_get_tep(h))) {
 		snprintf(err, errlen, "out of memory");
 		ret = -2;
 		goto out;

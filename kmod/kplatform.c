@@ -41,8 +41,8 @@ static int kv_class(size_t size)
 				      ilog2(KV_ALIGN);
 }
 
-/* Carve @size bytes from the current chunk, taking a new one if allowed. */
-static void *kv_bump(struct kv_arena *a, size_t size)
+/* Carve @size bytes from the current chunk, taking a new one if @grow. */
+static void *kv_bump(struct kv_arena *a, size_t size, bool grow)
 {
 	struct kv_chunk *c;
 	size_t csize;
@@ -53,7 +53,7 @@ static void *kv_bump(struct kv_arena *a, size_t size)
 		a->bump += size;
 		return p;
 	}
-	if (!a->can_grow)
+	if (!grow)
 		return NULL;
 	csize = max_t(size_t, KV_CHUNK, size);
 	c = kvmalloc(sizeof(*c) + csize, GFP_KERNEL | __GFP_NOWARN);
@@ -70,7 +70,10 @@ static void *kv_bump(struct kv_arena *a, size_t size)
 
 static void *kv_alloc(void *ctx, size_t size)
 {
-	struct kv_arena *a = &((struct kv_session *)ctx)->arena;
+	struct kv_session *ks = ctx;
+	struct kv_arena *a = &ks->arena;
+	/* in probe context no allocator may be called */
+	bool grow = a->can_grow && !ks->in_probe;
 	struct kv_free **pp, *f;
 
 	size = ALIGN(size ? size : 1, KV_ALIGN);
@@ -82,7 +85,7 @@ static void *kv_alloc(void *ctx, size_t size)
 			a->small[c] = f->next;
 			return f;
 		}
-		return kv_bump(a, KV_ALIGN << c);
+		return kv_bump(a, KV_ALIGN << c, grow);
 	}
 	/* first fit among the large free blocks, splitting the rest off */
 	for (pp = &a->large; (f = *pp); pp = &f->next) {
@@ -98,7 +101,7 @@ static void *kv_alloc(void *ctx, size_t size)
 		}
 		return f;
 	}
-	return kv_bump(a, size);
+	return kv_bump(a, size, grow);
 }
 
 static void kv_free_block(void *ctx, void *p, size_t size)
@@ -121,6 +124,27 @@ static void kv_free_block(void *ctx, void *p, size_t size)
 	a->large = f;
 }
 
+/*
+ * Make sure @size bytes can be carved without a new chunk: probes allocate
+ * where no allocator may be called, from what the arena holds.
+ */
+int kv_arena_reserve(struct kv_arena *a, size_t size)
+{
+	void *p;
+
+	if (a->bump && a->end - a->bump >= (ptrdiff_t)size)
+		return 0;
+	if (!a->can_grow)
+		return -ENOMEM;
+	/* a fresh chunk of that size; what was left of the last one is lost */
+	a->bump = a->end = NULL;
+	p = kv_bump(a, size, true);
+	if (!p)
+		return -ENOMEM;
+	a->bump = p;
+	return 0;
+}
+
 void kv_arena_free(struct kv_arena *a)
 {
 	while (a->chunks) {
@@ -133,6 +157,23 @@ void kv_arena_free(struct kv_arena *a)
 }
 
 /* ------------------------------------------------------------ output ring */
+
+static void kv_ring_wake(struct irq_work *w)
+{
+	struct kv_ring *r = container_of(w, struct kv_ring, kick);
+
+	wake_up_interruptible(&r->readers);
+}
+
+void kv_ring_kick(struct kv_ring *r)
+{
+	irq_work_queue(&r->kick);
+}
+
+void kv_ring_kick_sync(struct kv_ring *r)
+{
+	irq_work_sync(&r->kick);
+}
 
 int kv_ring_init(struct kv_ring *r, size_t size)
 {
@@ -147,6 +188,7 @@ int kv_ring_init(struct kv_ring *r, size_t size)
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->readers);
 	init_waitqueue_head(&r->writers);
+	init_irq_work(&r->kick, kv_ring_wake);
 	return 0;
 }
 
@@ -202,12 +244,14 @@ static void kv_write(void *ctx, const char *buf, size_t len)
 		}
 		n = ring_put(r, buf, len);
 		spin_unlock_irqrestore(&r->lock, flags);
-		wake_up_interruptible(&r->readers);
+		/* a probe's caller may hold what waking takes: kick later */
+		if (!ks->in_probe)
+			wake_up_interruptible(&r->readers);
 		buf += n;
 		len -= n;
 		if (!len)
 			break;
-		if (!ks->may_sleep ||
+		if (!ks->may_sleep || ks->in_probe ||
 		    wait_event_interruptible(r->writers, ring_has_room(r))) {
 			spin_lock_irqsave(&r->lock, flags);
 			r->lost += len;
@@ -303,7 +347,13 @@ static int kv_current_task(void *ctx, struct ktap_task *t)
 	t->pid = task_tgid_nr(current);
 	t->tid = task_pid_nr(current);
 	t->uid = from_kuid_munged(current_user_ns(), current_uid());
-	get_task_comm(ks->comm, current);
+	/* in probe context no lock may be taken: see kattach.c */
+	if (ks->in_probe) {
+		memcpy(ks->comm, current->comm, sizeof(ks->comm));
+		ks->comm[sizeof(ks->comm) - 1] = '\0';
+	} else {
+		get_task_comm(ks->comm, current);
+	}
 	t->comm = ks->comm;
 	return 0;
 }
@@ -325,7 +375,7 @@ static int kv_yield(void *ctx)
 {
 	struct kv_session *ks = ctx;
 
-	if (!ks->may_sleep)
+	if (!ks->may_sleep || ks->in_probe)
 		return 0;
 	cond_resched();
 	return signal_pending(current);

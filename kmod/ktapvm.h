@@ -6,6 +6,8 @@
 #ifndef KTAPVM_H
 #define KTAPVM_H
 
+#include <linux/atomic.h>
+#include <linux/irq_work.h>
 #include <linux/kallsyms.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
@@ -44,15 +46,33 @@ struct kv_ring {
 	u64 lost;
 	bool finished;		/* no more output will come */
 	bool reader_gone;
+	struct irq_work kick;	/* wakes readers after a probe wrote */
+};
+
+struct kv_event;
+
+/* The events a session's probes run on (kattach.c). */
+struct kv_attach {
+	struct kv_event **ev;
+	u32 nev;
+	raw_spinlock_t vm_lock;	/* one handler at a time */
+	bool running;		/* events run their probes */
+	bool started;		/* START without STOP */
+	bool failed;		/* a handler failed: STATUS says why */
+	atomic64_t events;	/* handlers run */
+	atomic64_t dropped;	/* events not run: NMI, recursion */
+	char comm[TASK_COMM_LEN];
 };
 
 struct kv_session {
 	struct mutex lock;	/* one ioctl at a time */
 	bool may_sleep;		/* inside an ioctl: the arena may grow, writers wait */
+	bool in_probe;		/* the VM runs for an event: never sleep */
 	struct ktap_session *s;
 	struct ktap_platform pf;
 	struct kv_arena arena;
 	struct kv_ring ring;
+	struct kv_attach att;
 	char comm[TASK_COMM_LEN];
 	char sym[KSYM_SYMBOL_LEN];
 };
@@ -66,5 +86,14 @@ ssize_t kv_ring_read(struct kv_ring *r, char __user *buf, size_t len,
 		     bool nonblock);
 __poll_t kv_ring_poll(struct kv_ring *r, struct file *file, poll_table *wait);
 void kv_arena_free(struct kv_arena *a);
+int kv_arena_reserve(struct kv_arena *a, size_t size);
+void kv_ring_kick(struct kv_ring *r);
+void kv_ring_kick_sync(struct kv_ring *r);
+
+/* kattach.c */
+long kv_attach(struct kv_session *ks, void __user *uarg);
+void kv_start(struct kv_session *ks);
+void kv_stop(struct kv_session *ks);
+void kv_detach(struct kv_session *ks);
 
 #endif /* KTAPVM_H */

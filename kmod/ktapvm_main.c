@@ -30,6 +30,10 @@ static uint max_depth = KTAP_DEFAULT_MAX_DEPTH;
 module_param(max_depth, uint, 0644);
 MODULE_PARM_DESC(max_depth, "default call depth of a run (default 1000)");
 
+static ulong probe_mem = 16UL << 20;
+module_param(probe_mem, ulong, 0644);
+MODULE_PARM_DESC(probe_mem, "memory set aside for probes when events start, bytes (default 16M)");
+
 static ulong out_size = 1UL << 20;
 module_param(out_size, ulong, 0444);
 MODULE_PARM_DESC(out_size, "output buffer of a session, bytes (default 1M)");
@@ -55,6 +59,7 @@ static int ktapvm_open(struct inode *inode, struct file *file)
 		return r;
 	}
 	mutex_init(&ks->lock);
+	raw_spin_lock_init(&ks->att.vm_lock);
 	kv_platform_init(ks);
 	file->private_data = ks;
 	return 0;
@@ -64,6 +69,7 @@ static int ktapvm_release(struct inode *inode, struct file *file)
 {
 	struct kv_session *ks = file->private_data;
 
+	kv_detach(ks);
 	ks->arena.can_grow = false;
 	if (ks->s)
 		ktap_session_free(ks->s);
@@ -171,6 +177,8 @@ static long kv_status(struct kv_session *ks, void __user *uarg)
 	spin_lock_irq(&ks->ring.lock);
 	st.lost = ks->ring.lost;
 	spin_unlock_irq(&ks->ring.lock);
+	st.events = atomic64_read(&ks->att.events);
+	st.dropped = atomic64_read(&ks->att.dropped);
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -189,14 +197,42 @@ static long ktapvm_ioctl(struct file *file, unsigned int cmd,
 	if (cmd == KTAPVM_IOC_VERSION)
 		return copy_to_user(uarg, &ver, sizeof(ver)) ? -EFAULT : 0;
 	mutex_lock(&ks->lock);
-	/* ioctls run where sleeping is fine: the arena may take chunks */
-	ks->may_sleep = ks->arena.can_grow = true;
+	/*
+	 * The ioctls that run the VM do so while no event runs it: they may
+	 * sleep, and the arena may take chunks.  STATUS, ATTACH and STOP may
+	 * come while handlers run, and leave both alone.
+	 */
+	if (cmd == KTAPVM_IOC_LOAD || cmd == KTAPVM_IOC_RUN ||
+	    cmd == KTAPVM_IOC_END || cmd == KTAPVM_IOC_START) {
+		if (ks->att.started) {
+			mutex_unlock(&ks->lock);
+			return -EBUSY;
+		}
+		ks->may_sleep = ks->arena.can_grow = true;
+	}
 	switch (cmd) {
 	case KTAPVM_IOC_LOAD:
 		r = kv_load(ks, uarg);
 		break;
 	case KTAPVM_IOC_RUN:
 		r = !ks->s ? -ENOENT : ktap_session_run(ks->s) ? -EINVAL : 0;
+		break;
+	case KTAPVM_IOC_ATTACH:
+		r = kv_attach(ks, uarg);
+		break;
+	case KTAPVM_IOC_START:
+		if (!ks->att.ev) {
+			r = -ENOENT;
+			break;
+		}
+		/* what the probes will allocate from */
+		r = kv_arena_reserve(&ks->arena, probe_mem);
+		if (!r)
+			kv_start(ks);
+		break;
+	case KTAPVM_IOC_STOP:
+		kv_stop(ks);
+		r = ks->att.failed ? -EINVAL : 0;
 		break;
 	case KTAPVM_IOC_END:
 		if (!ks->s) {

@@ -4,6 +4,7 @@
  * `trace-cmd report` and `trace-cmd stream`:
  *
  *	trace-cmd report -i trace.dat -O ktap:script=foo.kp [-O ktap:event]
+ *	KTAP_SCRIPT=foo.kp trace-cmd stream -e ...
  *
  * What a handler prints becomes the info text of the event that ran it
  * (with ktap:event the event's own text follows); the top level prints
@@ -271,11 +272,19 @@ static int start(struct tep_handle *tep, const char *path)
 
 PLUGIN_EXPORT int TEP_PLUGIN_LOADER(struct tep_handle *tep)
 {
+	const char *script = OPT_SCRIPT->value;
+
 	tep_plugin_add_options("ktap", TEP_PLUGIN_OPTIONS);
-	/* a string option only gets its value ("set" is for booleans) */
-	if (!OPT_SCRIPT->value || !*OPT_SCRIPT->value)
+	/*
+	 * A string option only gets its value ("set" is for booleans).
+	 * trace-cmd stream (3.1) takes -O for ftrace's options, not the
+	 * plugins': there the script comes from KTAP_SCRIPT.
+	 */
+	if (!script || !*script)
+		script = getenv("KTAP_SCRIPT");
+	if (!script || !*script)
 		return 0;
-	if (start(tep, OPT_SCRIPT->value)) {
+	if (start(tep, script)) {
 		K.failed = 1;
 		if (K.s)
 			ktap_session_free(K.s);
