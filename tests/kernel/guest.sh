@@ -33,6 +33,7 @@ if [ -z "$KMOD" ]; then
 	done
 fi
 KTAP=$BUILD/ktap
+SAMPLES=$BUILD/../samples	# the guest runs a copy of this script
 KCLIENT=$BUILD/tests/kernel/kclient
 JOBS=${KTAP_GUEST_JOBS:-2}
 CYCLES=${KTAP_GUEST_CYCLES:-200}
@@ -759,6 +760,19 @@ if want kprobes; then
 	[ "$rc" = 0 ] && [ "$(cat "$T/o")" = "keys	true" ]
 	tap kvm_stress "$([ $? = 0 ] || echo "$STRESS s: $(kgot)")"
 	tap kvm_cleanup "$(kleft | tr '\n' ' ')"
+
+	# the samples that need kprobes, which the development machines lack
+	echo ktap >"$T/kfile"
+	run_bounded 90 "$T/o" "$T/e" "$KTAP" --user -q \
+		"$SAMPLES/kopensnoop.kp" -- cat "$T/kfile"
+	awk -v f="$T/kfile" '$2 == "cat" && $3 >= 0 && $NF == f { ok = 1 }
+		END { exit !ok }' "$T/o"
+	tap sample_kopensnoop "$([ $? = 0 ] || kgot)"
+	run_bounded 90 "$T/o" "$T/e" "$KTAP" --user -q \
+		"$SAMPLES/vfsreadlat.kp" -- cat "$T/kfile"
+	awk '/^vfs_read: / && $2 > 0 && $4 >= 6 { n = 1 } $1 == "cat" { c = 1 }
+		END { exit !(n && c) }' "$T/o"
+	tap sample_vfsreadlat "$([ $? = 0 ] || kgot)"
 	took kprobes
 fi
 
