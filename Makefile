@@ -28,7 +28,7 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/kevents.c cmd/live.c cmd/marker.c cmd/probes.c \
+CMD_SRCS	:= cmd/ktap.c cmd/dynprobes.c cmd/kernel.c cmd/kevents.c cmd/live.c cmd/marker.c cmd/probes.c \
 		   cmd/profile.c cmd/record.c cmd/stacks.c cmd/tasks.c \
 		   cmd/tracedat.c cmd/tracee.c \
 		   host/dynmatch.c host/elfsym.c \
@@ -64,6 +64,7 @@ CFLAGS_tracedat	:= $(TRACE_CFLAGS)
 CFLAGS_marker	:= $(TRACE_CFLAGS)
 CFLAGS_live	:= $(TRACE_CFLAGS)
 CFLAGS_probes	:= $(TRACE_CFLAGS)
+CFLAGS_dynprobes := $(TRACE_CFLAGS)
 CFLAGS_tasks	:= $(TRACE_CFLAGS)
 CFLAGS_record	:= $(TRACE_CFLAGS)
 CFLAGS_kernel	:= $(TRACE_CFLAGS)

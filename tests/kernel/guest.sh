@@ -630,6 +630,18 @@ if want live; then
 	fi
 	lap record_kprobe_readback
 
+	# the function tracer of the run's instance, limited by the filter;
+	# ftrace's own count of the same (the host kernel refuses it)
+	ktap_user -q -e 'var n = 0 trace ftrace:function /ip==vfs_read/ { n += 1 }
+		trace_end { print("reads", n > 0) }' -- cat /etc/hostname
+	if [ "$rc" = 0 ] && grep -q '^reads	true$' "$T/o" &&
+	   [ -z "$(live_left)" ] && [ "$(cat "$TR/current_tracer")" = nop ]; then
+		tap live_function
+	else
+		tap live_function "$(got); left: $(live_left | tr '\n' ' ')"
+	fi
+	lap function
+
 	# 7. trace-cmd stream with the plugin: the script's output in the
 	# stream (trace-cmd 3.1.6 needed a second SIGINT to stop)
 	printf '%s\n' 'print("KTAP-TOP")' \

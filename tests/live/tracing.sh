@@ -227,11 +227,12 @@ else
 	echo "skip live/list_notes: no sdtprog"
 fi
 
-# tracefs not mounted: ktap mounts it (when nothing else holds it)
+# tracefs not mounted: ktap mounts it (or finds it under debugfs, which
+# mounts it on demand) and traces (when nothing else holds it)
 if umount "$T" 2>/dev/null; then
-	run -q -e 'trace sched:sched_process_exec { }' -- /bin/true
-	verdict mount_tracefs "$(test "$(status)" = 0 && test -d "$T/events" ||
-		echo "status $(status) $(err)")"
+	run -q -e 'trace sched:sched_process_exec { print($filename) }' -- /bin/true
+	verdict mount_tracefs "$(test "$(status)" = 0 && test "$(out)" = /bin/true ||
+		echo "status $(status), got $(out) $(err)")"
 	[ -d "$T/events" ] || mount -t tracefs nodev "$T"
 else
 	echo "skip live/mount_tracefs: tracefs is in use here, cannot unmount it to try"
