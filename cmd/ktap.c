@@ -360,6 +360,25 @@ static void report(struct ktap_session *s, FILE *out)
 	fprintf(stderr, "ktap: %s\n", ktap_session_error(s));
 }
 
+/*
+ * The status after an event source ran: -1 a runtime error (the session
+ * says it), -2 the source's own error (@err).
+ */
+static int source_status(int r, struct ktap_session *s, FILE *out,
+			 const char *err)
+{
+	if (r == -1) {
+		report(s, out);
+		return EXIT_SCRIPT_ERROR;
+	}
+	if (r == -2) {
+		fflush(out);
+		fprintf(stderr, "ktap: %s\n", err);
+		return EXIT_SCRIPT_ERROR;
+	}
+	return 0;
+}
+
 /* Without a recording, probes trace the running system. */
 static int wants_live(const struct ktap_session *s, const struct options *o)
 {
@@ -388,28 +407,11 @@ static int run(struct ktap_session *s, const struct options *o,
 		return EXIT_SCRIPT_ERROR;
 	}
 	if (live && !ktap_session_exited(s, NULL)) {
-		int r = live_run(live, err, sizeof(err));
-
-		if (r == -1) {
-			report(s, out);
-			status = EXIT_SCRIPT_ERROR;
-		} else if (r == -2) {
-			fflush(out);
-			fprintf(stderr, "ktap: %s\n", err);
-			status = EXIT_SCRIPT_ERROR;
-		}
+		status = source_status(live_run(live, err, sizeof(err)), s,
+				       out, err);
 	} else if (o->input && !ktap_session_exited(s, NULL)) {
-		char err[512];
-		int r = tracedat_run(s, o->input, err, sizeof(err));
-
-		if (r == -1) {
-			report(s, out);
-			status = EXIT_SCRIPT_ERROR;
-		} else if (r == -2) {
-			fflush(out);
-			fprintf(stderr, "ktap: %s\n", err);
-			status = EXIT_SCRIPT_ERROR;
-		}
+		status = source_status(tracedat_run(s, o->input, err,
+						    sizeof(err)), s, out, err);
 	} else if (!ktap_session_exited(s, NULL) && has_event_probes(s) &&
 		   !o->quiet) {
 		fprintf(stderr, "ktap: %s: no event source is attached: probes do not fire, running trace_end\n",
