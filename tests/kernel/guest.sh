@@ -437,8 +437,8 @@ fi
 # The ktap command tracing this kernel from userspace (cmd/live.c,
 # cmd/probes.c) where the host's kernel cannot: kprobes, kretprobes,
 # `ktap record` (trace-cmd record) and trace-cmd stream with the plugin.
-# --user: with /dev/ktap the command defaults to the kernel VM, which
-# attaches no probes yet.  Before the loops step: a CPU left spinning
+# --user: with /dev/ktap the command defaults to the kernel VM (the
+# kprobes step below tests that).  Before the loops step: a CPU left spinning
 # there would spoil these.  Expected values come from elsewhere: strace's
 # view of the same command, the ABI (AT_FDCWD, ENOENT), trace-cmd report.
 if want live; then
