@@ -153,46 +153,49 @@ static int add_uprobe(void *arg, const char *sym, uint64_t offset)
 			   (unsigned long long)offset, ret_args(d));
 }
 
+/*
+ * How a walk over an ELF file's functions or notes ended: its error
+ * (@why, -1), out of memory (another non-zero @r), or nothing matched.
+ */
+static int walk_done(int r, const struct uprobing *u, const char *why,
+		     const char *kind, const char *what, char lister, char *err,
+		     size_t errlen)
+{
+	const struct ktap_probe *pr = ktap_session_probe(u->p->s, u->index);
+	const struct dynspec *d = u->d;
+
+	free(u->seen);
+	if (r == -1)
+		snprintf(err, errlen, "line %u: %s", pr->line, why);
+	else if (r)
+		snprintf(err, errlen, "out of memory");
+	else if (!u->n)
+		snprintf(err, errlen, "line %u: %s:%s:%s: no such %s in %s (ktap -l%c %s lists them)",
+			 pr->line, kind, d->path, d->what, what, d->path,
+			 lister, d->path);
+	return r || !u->n ? -1 : 0;
+}
+
 static int resolve_uprobe(struct probes *p, uint32_t index,
 			  const struct dynspec *d, char *err, size_t errlen)
 {
-	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
 	struct uprobing u = { p, index, d, 0, NULL };
+	char why[PATH_MAX + 600] = "";
 	uint64_t off;
 	char *end;
 	int r;
 
 	if (!strncmp(d->what, "0x", 2)) {
 		off = strtoull(d->what, &end, 16);
-		if (*end) {
-			snprintf(err, errlen, "line %u: probe:%s:%s: not an offset",
-				 pr->line, d->path, d->what);
-			return -1;
-		}
-		r = add_uprobe(&u, d->what, off);
-		free(u.seen);
+		r = *end ? -1 : add_uprobe(&u, d->what, off) ? 1 : 0;
+		if (*end)
+			snprintf(why, sizeof(why), "probe:%s:%s: not an offset",
+				 d->path, d->what);
 	} else {
 		r = elfsym_functions(d->path, strcmp(d->what, "*") ? d->what : NULL,
-				     add_uprobe, &u, err, errlen);
-		free(u.seen);
-		if (r == -1 && *err) {
-			char why[512];
-
-			snprintf(why, sizeof(why), "%s", err);
-			snprintf(err, errlen, "line %u: %s", pr->line, why);
-			return -1;
-		}
+				     add_uprobe, &u, why, sizeof(why));
 	}
-	if (r) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (!u.n) {
-		snprintf(err, errlen, "line %u: probe:%s:%s: no such function in %s (ktap -lf %s lists them)",
-			 pr->line, d->path, d->what, d->path, d->path);
-		return -1;
-	}
-	return 0;
+	return walk_done(r, &u, why, "probe", "function", 'f', err, errlen);
 }
 
 static int add_sdt(void *arg, const struct elfsym_sdt *note)
@@ -219,27 +222,13 @@ static int add_sdt(void *arg, const struct elfsym_sdt *note)
 static int resolve_sdt(struct probes *p, uint32_t index,
 		       const struct dynspec *d, char *err, size_t errlen)
 {
-	const struct ktap_probe *pr = ktap_session_probe(p->s, index);
 	struct uprobing u = { p, index, d, 0, NULL };
-	char why[512];
+	char why[PATH_MAX + 600] = "";
 	int r;
 
 	r = elfsym_sdt_notes(d->path, strcmp(d->what, "*") ? d->what : NULL,
 			     add_sdt, &u, why, sizeof(why));
-	if (r == -1) {
-		snprintf(err, errlen, "line %u: %s", pr->line, why);
-		return -1;
-	}
-	if (r) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (!u.n) {
-		snprintf(err, errlen, "line %u: sdt:%s:%s: no such SDT note in %s (ktap -lm %s lists them)",
-			 pr->line, d->path, d->what, d->path, d->path);
-		return -1;
-	}
-	return 0;
+	return walk_done(r, &u, why, "sdt", "SDT note", 'm', err, errlen);
 }
 
 #define KPROBE_GLOB_MAX	1000	/* each kprobe costs a few ms to make */
