@@ -17,8 +17,9 @@
  * Start-up is kept to what tracing needs: the instance keeps the
  * kernel's default clock ("local", as ftrace shows it) and buffer size,
  * because changing either costs tens of milliseconds (an RCU grace
- * period, page allocation).  So tick-N follows CLOCK_MONOTONIC between
- * reads rather than event times, and --buffer-size is asked for.
+ * period, page allocation).  So tick-N follows CLOCK_MONOTONIC from the
+ * start between reads rather than event times, and --buffer-size is
+ * asked for.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -81,6 +82,7 @@ struct live {
 	void *held;			/* a record whose page was refilled */
 	size_t page_size;
 	uint64_t min_tick;		/* shortest tick period, 0: none */
+	uint64_t t0;			/* CLOCK_MONOTONIC when tracing began */
 	struct tracee t;		/* -- cmd, -p, and the signals */
 	int self;			/* ktap's own pid */
 	/* -T */
@@ -585,6 +587,13 @@ static int drain(struct live *l, unsigned long max)
 			return -1;
 		if (ktap_session_exited(l->s, NULL))
 			return 0;
+		/*
+		 * This CPU is read up to where the kernel writes: what it
+		 * writes next may be older than what the others still hold,
+		 * so the round ends and the next one merges it in order.
+		 */
+		if (!best->rec && best->empty)
+			return 0;
 		if (++n == max)
 			return 1;
 	}
@@ -596,7 +605,8 @@ static void wait_time(struct live *l, struct timespec *ts)
 	uint64_t wait = MAX_WAIT_NS;
 
 	if (l->min_tick) {
-		uint64_t left = l->min_tick - mono_now() % l->min_tick;
+		uint64_t left = l->min_tick -
+				(mono_now() - l->t0) % l->min_tick;
 
 		if (left < wait)
 			wait = left;
@@ -627,7 +637,8 @@ int live_run(struct live *l, char *err, size_t errlen)
 	       !ktap_session_exited(l->s, NULL)) {
 		int more = drain(l, DRAIN_BATCH);
 
-		if (more < 0 || ktap_session_time(l->s, mono_now())) {
+		/* tick-N fires N after the start, then every N */
+		if (more < 0 || ktap_session_time(l->s, mono_now() - l->t0)) {
 			r = -1;
 			break;
 		}
@@ -811,6 +822,7 @@ started:
 	l->nfds += profile_pollfds(l->profile, l->pfds + l->nfds,
 				   profile_pollfds(l->profile, NULL, 0));
 	profile_enable(l->profile, 1);
+	l->t0 = mono_now();
 	if (o->timestamps) {
 		l->next_sink = up->sink ? up->sink : plain_sink;
 		l->next_arg = up->sink ? up->sink_arg : up->out;

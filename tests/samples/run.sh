@@ -296,8 +296,10 @@ verdict runqlat "no waits measured" '
 	$2 ~ /^\|/ { s += $NF }
 	END { exit !(n > 0 && s == n && max > 0) }'
 
-# offcputime: a shell sleeps 0.3 s five times
+# offcputime: a shell sleeps 0.3 s five times, with the CPUs busy (a
+# switch back from idle is not traced on this kernel: see wakeup-latency)
 bg offcputime 60 "$SAMPLES/offcputime.kp" 3
+busy 2; busy 2
 timeout 10 sh -c 'for i in 1 2 3 4 5; do sleep 0.3; done' &
 PIDS="$PIDS $!"
 wait $!
@@ -450,6 +452,9 @@ timeout -k 10 -s INT 3 "$KTAP" -o "$TMP/wakeup-latency.out" "$SAMPLES/wakeup-lat
 	> /dev/null 2> "$TMP/wakeup-latency.err" < /dev/null &
 BG=$!
 PIDS="$PIDS $BG"
+# busy CPUs: a task woken on an idle CPU comes back from idle, and on
+# this kernel that switch is not traced (the trace file lacks it too)
+busy 2; busy 2
 timeout 10 sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.1; done'
 bgwait
 [ "$RC" = 124 ] && RC=0		# timeout's status when it sent the signal
