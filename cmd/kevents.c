@@ -12,6 +12,7 @@
 #include <event-parse.h>
 
 #include "kevents.h"
+#include "../host/tep_view.h"
 
 static int add(struct kevents *k, uint32_t kind, uint32_t probe,
 	       uint64_t id, uint64_t period, const char *name)
@@ -61,9 +62,7 @@ static int describe(struct ktapvm_event *e, struct tep_event *ev,
 		d->elem_size = (uint16_t)f[i]->elementsize;
 		if (f[i]->flags & TEP_FIELD_IS_SIGNED)
 			d->flags |= KTAPVM_FIELD_SIGNED;
-		/* u8 arrays are numbers, as in tep_view.c */
-		if ((f[i]->flags & TEP_FIELD_IS_STRING) &&
-		    strstr(f[i]->type, "char"))
+		if (tep_view_is_text(f[i]))
 			d->flags |= KTAPVM_FIELD_STRING;
 		else if (f[i]->flags & TEP_FIELD_IS_ARRAY)
 			d->flags |= KTAPVM_FIELD_ARRAY;

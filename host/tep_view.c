@@ -231,11 +231,7 @@ static int field_bytes(struct tep_view *v, struct tep_record *rec,
 	return 0;
 }
 
-/*
- * libtraceevent calls u8 arrays strings too; only char arrays are text
- * (an IPv4 address in a u8[4] is four numbers).
- */
-static int is_text(const struct tep_format_field *f)
+int tep_view_is_text(const struct tep_format_field *f)
 {
 	return (f->flags & TEP_FIELD_IS_STRING) && f->type &&
 	       strstr(f->type, "char");
@@ -250,7 +246,7 @@ static int read_field(struct tep_view *v, struct tep_record *rec,
 	memset(out, 0, sizeof(*out));
 	if (field_bytes(v, rec, f, &p, &len))
 		return -1;
-	if (is_text(f)) {
+	if (tep_view_is_text(f)) {
 		out->type = KTAP_FIELD_STRING;
 		out->str = p;
 		out->len = strnlen(p, len);

@@ -28,6 +28,12 @@ void tep_view_free(struct tep_view *v);
 int tep_view_bind(struct tep_view *v, struct tep_event *event, uint32_t probe,
 		  const char *name);
 
+/*
+ * Whether field @f is text.  libtraceevent calls u8 arrays strings too;
+ * only char arrays are text (an IPv4 address in a u8[4] is four numbers).
+ */
+int tep_view_is_text(const struct tep_format_field *f);
+
 /* Whether some probe of the session declares @event. */
 int tep_view_wanted(struct tep_view *v, struct tep_event *event);
 
