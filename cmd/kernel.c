@@ -185,7 +185,9 @@ int kernel_run(const struct kernel_run *kr)
 	ld.max_mem = kr->limits->max_mem;
 	ld.max_loop = kr->limits->max_loop;
 	ld.max_depth = kr->limits->max_depth;
-	ld.flags = kr->json ? KTAPVM_OUTPUT_JSON : 0;
+	ld.flags = (kr->json ? KTAPVM_OUTPUT_JSON : 0) |
+		   (kr->ftrace ? KTAPVM_OUTPUT_FTRACE : 0) |
+		   (kr->ftrace_only ? KTAPVM_OUTPUT_NO_RING : 0);
 	if (ioctl(fd, KTAPVM_IOC_LOAD, &ld)) {
 		int err = errno;
 

@@ -21,6 +21,8 @@ struct kernel_run {
 	int json;
 	int quiet;
 	int verbose;
+	int ftrace;		/* the output also as ktap:print events */
+	int ftrace_only;	/* ... and only there */
 	int has_probes;		/* for the "no event source" note */
 	FILE *out;
 	/* with events: the probes of @s attach in the kernel */

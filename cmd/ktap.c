@@ -32,7 +32,8 @@ struct options {
 	const char *compile_to;		/* -c */
 	const char *output;		/* -o */
 	const char *input;		/* -i */
-	const char *ftrace;		/* --ftrace[=INSTANCE] */
+	const char *ftrace;		/* --ftrace[=INSTANCE], --ftrace-only */
+	int ftrace_only;
 	int kernel;			/* --kernel */
 	int user;			/* --user */
 	int listing;			/* -b */
@@ -78,7 +79,9 @@ static const char usage_text[] =
 "  -f text|json    output format (json: one object per print/printf/histogram)\n"
 "  -o FILE         write the script's output to FILE\n"
 "  --ftrace[=INST] also write the output into the ftrace buffer (trace_marker\n"
-"                  of tracefs instance INST, else the top level)\n"
+"                  of tracefs instance INST, else the top level); in the\n"
+"                  kernel VM as ktap:print events, a line each\n"
+"  --ftrace-only[=INST]  the same, and nowhere else\n"
 "  -d              dry run: list the probes and the events they would\n"
 "                  attach to, attach and run nothing\n"
 "  -q              quiet: no notes on stderr\n"
@@ -139,7 +142,7 @@ static uint64_t parse_number(const char *s, const char *opt)
 }
 
 enum { OPT_MAX_LOOP = 256, OPT_MAX_MEM, OPT_MAX_DEPTH, OPT_FTRACE,
-       OPT_KERNEL, OPT_USER, OPT_NO_EVENTS, OPT_BUFFER_SIZE,
+       OPT_FTRACE_ONLY, OPT_KERNEL, OPT_USER, OPT_NO_EVENTS, OPT_BUFFER_SIZE,
        OPT_PERF_ARGS };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -151,6 +154,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
 		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 		{ "ftrace", optional_argument, NULL, OPT_FTRACE },
+		{ "ftrace-only", optional_argument, NULL, OPT_FTRACE_ONLY },
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
 		{ "user", no_argument, NULL, OPT_USER },
 		{ "no-events", no_argument, NULL, OPT_NO_EVENTS },
@@ -239,6 +243,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (o->limits.max_mem < (1 << 20))
 				usage_error("--max-mem: at least 1M");
 			break;
+		case OPT_FTRACE_ONLY:
+			o->ftrace_only = 1;
+			/* fall through */
 		case OPT_FTRACE:
 			o->ftrace = optarg ? optarg : "";
 			break;
@@ -441,6 +448,12 @@ static void tee_to_marker(void *arg, const char *buf, size_t len)
 	marker_write(marker, buf, len);
 }
 
+/* --ftrace-only: into the trace marker alone */
+static void to_marker(void *arg, const char *buf, size_t len)
+{
+	marker_write(marker, buf, len);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -450,7 +463,7 @@ int main(int argc, char **argv)
 	char *file = NULL, err[1024];
 	void *bc = NULL;
 	size_t srclen, bclen;
-	int first, ret, nargs;
+	int first, ret, nargs, in_kernel;
 	FILE *out = stdout;
 
 	o.live.cpu = -1;
@@ -464,8 +477,12 @@ int main(int argc, char **argv)
 	if (o.list)
 		return list_probes(o.list, first < argc ? argv[first] : NULL);
 	argc = split_command(argc, argv, first, &o);
-	if (o.kernel && (o.user || o.input || o.ftrace))
-		usage_error("--kernel cannot go with --user, -i or --ftrace");
+	if (o.kernel && (o.user || o.input))
+		usage_error("--kernel cannot go with --user or -i");
+	in_kernel = o.kernel || (!o.user && !o.input && kernel_available());
+	if (in_kernel && o.ftrace && *o.ftrace)
+		usage_error("--ftrace=%s: in the kernel VM the output becomes ktap:print events, in every instance that enables them",
+			    o.ftrace);
 	if ((o.input || o.no_events) &&
 	    (o.live.cmd || o.live.pid || o.live.cpu >= 0 || o.live.timestamps))
 		usage_error("-p, -C, -T and -- command trace the running system: not with %s",
@@ -524,7 +541,7 @@ int main(int argc, char **argv)
 		}
 	}
 	user_platform_init(&up, out);
-	if (o.ftrace) {
+	if (o.ftrace && !in_kernel) {
 		marker = marker_open(o.ftrace);
 		if (!marker) {
 			fprintf(stderr, "ktap: cannot write into the ftrace buffer%s%s: %s\n",
@@ -532,7 +549,7 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return EXIT_USAGE;
 		}
-		up.sink = tee_to_marker;
+		up.sink = o.ftrace_only ? to_marker : tee_to_marker;
 		up.sink_arg = &up;
 	}
 	s = ktap_session_new(&up.pf, &o.limits);
@@ -568,12 +585,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ktap: %s\n", err);
 			ret = EXIT_SCRIPT_ERROR;
 		}
-	} else if (o.kernel || (!o.user && !o.input && kernel_available())) {
+	} else if (in_kernel) {
 		/* verified here too: the same messages before the module's */
 		struct kernel_run kr = {
 			.name = name, .bc = bc, .size = bclen, .argc = nargs,
 			.argv = argv + first, .limits = &o.limits,
 			.json = o.json, .quiet = o.quiet, .verbose = o.verbose,
+			.ftrace = !!o.ftrace, .ftrace_only = o.ftrace_only,
 			.has_probes = has_event_probes(s), .out = out,
 			.s = wants_live(s, &o) ? s : NULL, .live = &o.live,
 		};

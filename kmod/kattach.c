@@ -52,7 +52,7 @@ struct kv_current {
 };
 
 /* A handler runs on this CPU: an event from inside it is dropped. */
-static DEFINE_PER_CPU(int, kv_in_handler);
+DEFINE_PER_CPU(int, kv_in_handler);
 
 /* ------------------------------------------------------------ event view */
 
@@ -223,6 +223,8 @@ static void kv_fire(struct kv_event *e, const void *raw, u32 size)
 		}
 		if (ktap_session_exited(ks->s, NULL))
 			WRITE_ONCE(ks->att.running, false);
+		/* a printf without newline is the event's all the same */
+		kv_ftrace_flush(&ks->ftrace, true);
 		ks->in_probe = false;
 		atomic64_inc(&ks->att.events);
 	}

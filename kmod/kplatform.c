@@ -234,6 +234,9 @@ static void kv_write(void *ctx, const char *buf, size_t len)
 	struct kv_ring *r = &ks->ring;
 	unsigned long flags;
 
+	kv_ftrace_write(&ks->ftrace, buf, len, ks->in_probe);
+	if (ks->ring_off)
+		return;
 	while (len) {
 		size_t n;
 

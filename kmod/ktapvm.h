@@ -49,6 +49,23 @@ struct kv_ring {
 	struct irq_work kick;	/* wakes readers after a probe wrote */
 };
 
+/*
+ * The output as ktap:print events (kftrace.c): the line being written,
+ * and the lines handlers wrote, waiting for the irq_work that emits them.
+ */
+#define KV_LINE_MAX	512
+
+struct kv_ftrace {
+	char *pend;		/* NULL: the session's output stays out of ftrace */
+	u32 head, tail;		/* queued lines are [tail, head) */
+	raw_spinlock_t lock;
+	struct irq_work drain;
+	u64 lost;		/* bytes that found the queue full */
+	u32 session;		/* the events' session field */
+	u32 len;
+	char line[KV_LINE_MAX];
+};
+
 struct kv_event;
 
 /* The events a session's probes run on (kattach.c). */
@@ -73,6 +90,8 @@ struct kv_session {
 	struct kv_arena arena;
 	struct kv_ring ring;
 	struct kv_attach att;
+	struct kv_ftrace ftrace;
+	bool ring_off;		/* the output only goes to ftrace */
 	char comm[TASK_COMM_LEN];
 	char sym[KSYM_SYMBOL_LEN];
 };
@@ -90,7 +109,15 @@ int kv_arena_reserve(struct kv_arena *a, size_t size);
 void kv_ring_kick(struct kv_ring *r);
 void kv_ring_kick_sync(struct kv_ring *r);
 
+/* kftrace.c */
+int kv_ftrace_init(struct kv_ftrace *f, u32 session);
+void kv_ftrace_free(struct kv_ftrace *f);
+void kv_ftrace_write(struct kv_ftrace *f, const char *buf, size_t len,
+		     bool in_probe);
+void kv_ftrace_flush(struct kv_ftrace *f, bool in_probe);
+
 /* kattach.c */
+DECLARE_PER_CPU(int, kv_in_handler);	/* a handler (or emission) runs here */
 long kv_attach(struct kv_session *ks, void __user *uarg);
 void kv_start(struct kv_session *ks);
 void kv_stop(struct kv_session *ks);

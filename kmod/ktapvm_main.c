@@ -60,6 +60,7 @@ static int ktapvm_open(struct inode *inode, struct file *file)
 	}
 	mutex_init(&ks->lock);
 	raw_spin_lock_init(&ks->att.vm_lock);
+	raw_spin_lock_init(&ks->ftrace.lock);
 	kv_platform_init(ks);
 	file->private_data = ks;
 	return 0;
@@ -70,6 +71,7 @@ static int ktapvm_release(struct inode *inode, struct file *file)
 	struct kv_session *ks = file->private_data;
 
 	kv_detach(ks);
+	kv_ftrace_free(&ks->ftrace);
 	ks->arena.can_grow = false;
 	if (ks->s)
 		ktap_session_free(ks->s);
@@ -132,13 +134,22 @@ static long kv_load(struct kv_session *ks, void __user *uarg)
 	if (copy_from_user(&ld, uarg, sizeof(ld)))
 		return -EFAULT;
 	if (ld.size > KV_MAX_BYTECODE || ld.argc > KV_MAX_ARGS ||
-	    (ld.flags & ~KTAPVM_OUTPUT_JSON))
+	    (ld.flags & ~(KTAPVM_OUTPUT_JSON | KTAPVM_OUTPUT_FTRACE |
+			  KTAPVM_OUTPUT_NO_RING)) ||
+	    (ld.flags & KTAPVM_OUTPUT_NO_RING &&
+	     !(ld.flags & KTAPVM_OUTPUT_FTRACE)))
 		return -EINVAL;
 	if (ld.max_mem > max_mem)
 		return -E2BIG;
 	lim.max_mem = ld.max_mem ? ld.max_mem : max_mem;
 	lim.max_loop = ld.max_loop ? ld.max_loop : max_loop;
 	lim.max_depth = ld.max_depth ? ld.max_depth : max_depth;
+	if (ld.flags & KTAPVM_OUTPUT_FTRACE) {
+		r = kv_ftrace_init(&ks->ftrace, task_tgid_nr(current));
+		if (r)
+			return r;
+		ks->ring_off = ld.flags & KTAPVM_OUTPUT_NO_RING;
+	}
 	bc = vmemdup_user(u64_to_user_ptr(ld.bytecode), ld.size);
 	if (IS_ERR(bc))
 		return PTR_ERR(bc);
@@ -177,6 +188,9 @@ static long kv_status(struct kv_session *ks, void __user *uarg)
 	spin_lock_irq(&ks->ring.lock);
 	st.lost = ks->ring.lost;
 	spin_unlock_irq(&ks->ring.lock);
+	raw_spin_lock_irq(&ks->ftrace.lock);
+	st.lost += ks->ftrace.lost;
+	raw_spin_unlock_irq(&ks->ftrace.lock);
 	st.events = atomic64_read(&ks->att.events);
 	st.dropped = atomic64_read(&ks->att.dropped);
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
@@ -250,6 +264,8 @@ static long ktapvm_ioctl(struct file *file, unsigned int cmd,
 		r = -ENOTTY;
 		break;
 	}
+	if (ks->may_sleep)
+		kv_ftrace_flush(&ks->ftrace, false);
 	ks->may_sleep = ks->arena.can_grow = false;
 	mutex_unlock(&ks->lock);
 	return r;

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Bumped when a structure below or an ioctl's meaning changes. */
-#define KTAPVM_PROTOCOL		2
+#define KTAPVM_PROTOCOL		3
 
 #define KTAPVM_DEVICE		"/dev/ktap"
 
@@ -29,6 +29,8 @@ struct ktapvm_version {
 };
 
 #define KTAPVM_OUTPUT_JSON	0x1
+#define KTAPVM_OUTPUT_FTRACE	0x2	/* also as ktap:print events, a line each */
+#define KTAPVM_OUTPUT_NO_RING	0x4	/* with FTRACE: only there, not to read() */
 
 struct ktapvm_load {
 	__u64 bytecode;		/* user pointer to the bytecode */

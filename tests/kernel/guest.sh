@@ -705,7 +705,7 @@ fi
 # step after this one must stay clean.
 if want kprobes; then
 	TR=/sys/kernel/tracing
-	STRESS=${KTAP_GUEST_STRESS:-20}
+	STRESS=${KTAP_GUEST_STRESS:-60}
 	kvm() {
 		run_bounded 90 "$T/o" "$T/e" "$KTAP" "$@"
 	}
@@ -757,6 +757,76 @@ if want kprobes; then
 		trace sched:sched_switch { n += 1 } trace_end { print(n > 0) }'
 	[ "$rc" = 0 ] && [ "$(cat "$T/o")" = true ]
 	tap kvm_sigint "$([ $? = 0 ] || kgot)"
+
+	# uprobes and USDT made in tracefs by the command, run in the kernel
+	SDT=$BUILD/tests/sdtprog
+	if [ -x "$SDT" ]; then
+		kvm -q -e "var n = 0 trace probe:$SDT:ktaptest_work i=%di:s32 { n += \$i }
+			trace_end { print(n) }" -- "$SDT" 5
+		[ "$rc" = 0 ] && [ "$(grep -v sdtprog "$T/o")" = 10 ]
+		tap kvm_uprobe "$([ $? = 0 ] || kgot)"
+		kvm -q -e "var s = 0 trace sdt:$SDT:tick { s += arg1 }
+			trace_end { print(s) }" -- "$SDT" 5
+		[ "$rc" = 0 ] && [ "$(grep -v sdtprog "$T/o")" = 10 ]
+		tap kvm_usdt "$([ $? = 0 ] || kgot)"
+	else
+		tap kvm_uprobe "no $SDT (make builds it)"
+		tap kvm_usdt "no $SDT (make builds it)"
+	fi
+
+	# -p: only that process's events (the shell's own opens), and the
+	# run ends when it does
+	( while :; do read -r x </etc/hostname; done ) &
+	p=$!
+	( sleep 3; kill "$p" ) &
+	kvm -q -p "$p" -e 'var mine = 0 var other = 0
+		trace syscalls:sys_enter_openat {
+			if (pid == arg[1]) { mine += 1 } else { other += 1 } }
+		trace_end { print(mine > 0, other) }' "$p"
+	wait
+	[ "$rc" = 0 ] && [ "$(cat "$T/o")" = "true	0" ]
+	tap kvm_pid "$([ $? = 0 ] || kgot)"
+
+	# --ftrace: the output also as ktap:print events, a line each, from
+	# the top level, a tracepoint's handler, a timer, trace_end; recorded
+	# by trace-cmd beside the kernel's events
+	printf '%s\n' 'var t = 0 print("KTAP-TOP")' \
+		'trace sched:sched_process_exec { print("KTAP-EXEC", $filename) }' \
+		'tick-100ms { t += 1 if (t == 1) { print("KTAP-TICK") } }' \
+		'trace_end { print("KTAP-END") }' >"$T/ft.kp"
+	ft_lines() {
+		for l in 'KTAP-TOP' 'KTAP-EXEC	/bin/true' KTAP-TICK KTAP-END; do
+			grep -q "$1$l\$" "$2" || echo "no '$l'"
+		done
+	}
+	if ! command -v trace-cmd >/dev/null; then
+		tap_skip kvm_ftrace_trace_cmd "no trace-cmd"
+	else
+		run_bounded 120 "$T/o" "$T/e" trace-cmd record -q -o "$T/ft.dat" \
+			-e ktap:print -e sched:sched_process_exec \
+			"$KTAP" -q --ftrace "$T/ft.kp" -- sh -c '/bin/true; sleep 0.5'
+		timeout 60 trace-cmd report -i "$T/ft.dat" >"$T/r" 2>&1
+		why=$(ft_lines '.* print: *' "$T/r"; ft_lines '' "$T/o")
+		# the handler's line follows the event that made it
+		awk '/sched_process_exec:.*filename=\/bin\/true/ { e = NR }
+		     /print: *KTAP-EXEC\t\/bin\/true$/ { p = NR }
+		     END { exit !(e && p > e) }' "$T/r" ||
+			why="$why; KTAP-EXEC /bin/true is not after its exec"
+		tap kvm_ftrace_trace_cmd "${why:+$why: $(kgot), report: $(grep -m3 'print:' "$T/r" | tr '\n' '|')}"
+	fi
+	PERF=$(command -v perf || echo "$BUILD/perf/perf")
+	if ! "$PERF" version >/dev/null 2>&1; then
+		tap_skip kvm_ftrace_only_perf "no perf"
+	else
+		# --ftrace-only: nothing on stdout, everything in perf's file
+		run_bounded 120 "$T/o" "$T/e" "$PERF" record -q -o "$T/p.data" \
+			-e ktap:print -a -- \
+			"$KTAP" -q --ftrace-only "$T/ft.kp" -- sh -c '/bin/true; sleep 0.5'
+		timeout 60 "$PERF" script -i "$T/p.data" >"$T/r" 2>&1
+		why=$(ft_lines '.*ktap:print: *' "$T/r")
+		! grep -q KTAP "$T/o" || why="$why; output on stdout"
+		tap kvm_ftrace_only_perf "${why:+$why: $(kgot), script: $(grep -m3 'print:' "$T/r" | tr '\n' '|')}"
+	fi
 
 	# both CPUs busy, events from every context, for STRESS seconds
 	( end=$(($(date +%s) + STRESS)); while [ "$(date +%s)" -lt "$end" ]; do
