@@ -35,6 +35,18 @@ CMD_SRCS	:= cmd/ktap.c cmd/dynprobes.c cmd/kernel.c cmd/kevents.c cmd/live.c cmd
 		   host/platform.c \
 		   host/script.c \
 		   host/tep_view.c
+CMD_LIBS	= $(TRACE_LIBS) -lelf -lpthread
+
+# MINIMAL=1: a ktap without libtraceevent, libtracefs, libtracecmd and
+# libelf (what `make cross` builds): it compiles, runs bytecode and scripts
+# without events, and runs them in the kernel VM; cmd/minimal.c answers
+# what needs the libraries (live tracing, -i, --ftrace, probes) with an
+# error.  Only the libraries' headers are used, for the declarations.
+ifeq ($(MINIMAL),1)
+CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/minimal.c cmd/tracee.c \
+		   host/platform.c host/script.c
+CMD_LIBS	= -lpthread
+endif
 
 # libtraceevent and libtracecmd, for trace.dat (cmd/tracedat.c)
 TRACE_CFLAGS	:= $(shell pkg-config --cflags libtracecmd libtraceevent libtracefs)
@@ -69,6 +81,7 @@ CFLAGS_tasks	:= $(TRACE_CFLAGS)
 CFLAGS_record	:= $(TRACE_CFLAGS)
 CFLAGS_kernel	:= $(TRACE_CFLAGS)
 CFLAGS_kevents	:= $(TRACE_CFLAGS)
+CFLAGS_minimal	:= $(TRACE_CFLAGS)
 CFLAGS_ktap	:= $(TRACE_CFLAGS)
 CFLAGS_tep_view	:= $(TRACE_CFLAGS)
 CFLAGS_plugin_ktap := $(TRACE_CFLAGS) $(shell pkg-config --cflags libtracefs)
@@ -80,7 +93,7 @@ $(O)/libktap.so: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libktap.so.0 $(LDFLAGS) -o $@ $^
 
 $(O)/ktap: $(CMD_OBJS) $(O)/libktap.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(TRACE_LIBS) -lelf -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMD_LIBS)
 
 # the plugin carries its own copy of the runtime: nothing to install beside it
 $(TEP_PLUGIN): $(PLUGIN_OBJS) $(LIB_OBJS)
@@ -133,11 +146,20 @@ $(KS_PLUGIN): $(KS_OBJS) $(LIB_OBJS) $(KS_MAP)
 #	make kmod [KDIR=/lib/modules/<release>/build]	-> kmod/ktapvm.ko
 KDIR		?= /lib/modules/$(shell uname -r)/build
 
+ifeq ($(CROSS_ARCH),)
 kmod:
 	$(MAKE) -C kmod KDIR=$(KDIR)
 
 kmod-clean:
 	$(MAKE) -C kmod KDIR=$(KDIR) clean
+else
+# make kmod ARCH=arm64|s390x [KDIR=headers]: see "other architectures"
+kmod:
+	@scripts/cross-kernel.sh kmod $(O) $(CROSS_ARCH) $(CROSS_KDIR)
+
+kmod-clean:
+	rm -rf $(O)/cross/$(CROSS_ARCH)/kmod-src $(O)/cross/$(CROSS_ARCH)/ktapvm.ko
+endif
 
 # the module's sources where dkms(8) wants them: dkms add/build/install
 # ktapvm/$(KTAP_VERSION) then rebuild it for every kernel
@@ -152,6 +174,42 @@ dkms-install:
 	install -m 644 kmod/dkms.conf $(DKMS_DIR)/dkms.conf
 
 .PHONY: kmod kmod-clean dkms-install
+
+# ----------------------------------------------------- other architectures
+
+# make cross [ARCH=arm64|s390x]: a static minimal ktap (MINIMAL=1) for
+# aarch64 and for big-endian s390x, built with Debian's cross compilers
+# into $(O)/cross/ARCH/ (ktap, libktap.a); without ARCH, both.
+# make kmod ARCH=arm64|s390x: ktapvm.ko for Debian's 6.1 kernel of that
+# architecture, whose headers scripts/cross-kernel.sh fetches into
+# $(O)/cross/ARCH/kernel/ (root the first time: dpkg --add-architecture),
+# or for the headers at KDIR=DIR (a board's own): $(O)/cross/ARCH/ktapvm.ko.
+# make test-kernel ARCH=arm64|s390x boots that kernel under QEMU
+# (tests/cross/).  Documentation/cross-arch.md.
+CROSS_ARCHES	:= arm64 s390x
+CROSS_COMPILE_arm64 := aarch64-linux-gnu-
+CROSS_COMPILE_s390x := s390x-linux-gnu-
+CROSS_ARCH	:= $(filter $(CROSS_ARCHES),$(ARCH))
+# the headers of the kernel module build only when given: the cross
+# default is Debian's, not this machine's
+CROSS_KDIR	:= $(if $(filter command line,$(origin KDIR)),$(KDIR))
+
+cross:
+ifeq ($(ARCH),)
+	@for a in $(CROSS_ARCHES); do \
+		$(MAKE) --no-print-directory cross ARCH=$$a || exit 1; done
+else ifeq ($(CROSS_ARCH),)
+	@echo "make cross: ARCH=$(ARCH)? one of: $(CROSS_ARCHES)" >&2; exit 2
+else
+	@command -v $(CROSS_COMPILE_$(ARCH))gcc >/dev/null || { echo \
+		"make cross: no $(CROSS_COMPILE_$(ARCH))gcc (apt-get install gcc-$(CROSS_COMPILE_$(ARCH):-=))" >&2; \
+		exit 2; }
+	$(MAKE) --no-print-directory O=$(O)/cross/$(ARCH) MINIMAL=1 \
+		CC=$(CROSS_COMPILE_$(ARCH))gcc AR=$(CROSS_COMPILE_$(ARCH))ar \
+		LDFLAGS=-static $(O)/cross/$(ARCH)/ktap $(O)/cross/$(ARCH)/libktap.a
+endif
+
+.PHONY: cross
 
 # ------------------------------------------------------------------ perf
 
@@ -269,8 +327,15 @@ check-freestanding:
 
 # ktapvm.ko inside Debian's 6.1 kernel under QEMU: downloads the kernel,
 # installs its headers, builds the module, boots (root; tests/kernel/README.md)
+ifeq ($(CROSS_ARCH),)
 test-kernel: all
 	@tests/kernel/run.sh $(O) --summary
+else
+# the arm64 or s390x kernel: bytecode compiled here, run there
+test-kernel: all
+	@$(MAKE) --no-print-directory cross ARCH=$(CROSS_ARCH)
+	@tests/cross/kernel.sh $(O) $(CROSS_ARCH) --summary
+endif
 
 .PHONY: test-kernel
 

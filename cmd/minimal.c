@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minimal.c - the event sources of a minimal ktap (make MINIMAL=1, which
+ * `make cross` builds for other architectures): linked instead of
+ * live.c, tracedat.c, marker.c, probes.c, record.c and kevents.c, so the
+ * command needs neither libtraceevent, libtracefs, libtracecmd nor
+ * libelf.  Such a ktap compiles (-c), runs bytecode and scripts without
+ * events (--no-events, trace_end), and runs them in the kernel VM
+ * (/dev/ktap); what needs the libraries says so and fails: tracing the
+ * running system, -i, --ftrace, record, -l, and probes in the kernel VM
+ * (their events are resolved from tracefs formats with libtraceevent).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "kevents.h"
+#include "live.h"
+#include "marker.h"
+#include "probes.h"
+#include "record.h"
+#include "tracedat.h"
+
+static int lacking(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s needs libtraceevent and libtracefs: this is a minimal ktap, built without them (make MINIMAL=1 or make cross)",
+		 what);
+	return -1;
+}
+
+/* No stack(), ustack(): their built-ins say so in this host. */
+int live_prepare(struct ktap_session *s)
+{
+	return 0;
+}
+
+struct live *live_open(struct ktap_session *s, const struct live_options *o,
+		       struct user_platform *up, char *err, size_t errlen)
+{
+	lacking(err, errlen, "tracing the running system (or run with --no-events)");
+	return NULL;
+}
+
+int live_dry_run(struct ktap_session *s, const struct live_options *o,
+		 FILE *out, char *err, size_t errlen)
+{
+	return lacking(err, errlen, "resolving the events of a dry run");
+}
+
+/* Never reached (live_open() opens nothing): the link needs it. */
+int live_run(struct live *l, char *err, size_t errlen)
+{
+	lacking(err, errlen, "tracing the running system");
+	return -2;
+}
+
+void live_close(struct live *l)
+{
+}
+
+int live_mount_tracefs(char *err, size_t errlen)
+{
+	return lacking(err, errlen, "attaching probes (in the kernel VM too)");
+}
+
+int tracedat_run(struct ktap_session *s, const char *path, char *err,
+		 size_t errlen)
+{
+	/* -2: the source's own error, not the script's (ktap.c) */
+	lacking(err, errlen, "reading a trace-cmd recording (-i)");
+	return -2;
+}
+
+struct marker *marker_open(const char *instance)
+{
+	fprintf(stderr, "ktap: --ftrace needs libtracefs: this is a minimal ktap, built without it\n");
+	errno = ENOTSUP;
+	return NULL;
+}
+
+void marker_write(struct marker *m, const char *buf, size_t len)
+{
+}
+
+void marker_close(struct marker *m)
+{
+}
+
+int probes_list(int what, const char *arg, FILE *out, char *err,
+		size_t errlen)
+{
+	return lacking(err, errlen, "listing events (-le, -lf, -lm)");
+}
+
+int record_run(struct ktap_session *s, const char *output, char *const *cmd,
+	       char *err, size_t errlen)
+{
+	return lacking(err, errlen, "ktap record");
+}
+
+int record_perf_args(struct ktap_session *s, FILE *out, char *err,
+		     size_t errlen)
+{
+	return lacking(err, errlen, "--perf-record-args");
+}
+
+/*
+ * The kernel VM's side (kernel.c): live_mount_tracefs() fails first, so
+ * these only keep the link whole.
+ */
+struct probes *probes_resolve(struct ktap_session *s, char *err,
+			      size_t errlen)
+{
+	lacking(err, errlen, "resolving events");
+	return NULL;
+}
+
+int probes_create(struct probes *p, char *err, size_t errlen)
+{
+	return lacking(err, errlen, "making dynamic events");
+}
+
+int probes_count(const struct probes *p)
+{
+	return 0;
+}
+
+void probes_free(struct probes *p)
+{
+}
+
+int kevents_build(struct kevents *k, struct ktap_session *s,
+		  struct probes *p, char *err, size_t errlen)
+{
+	return lacking(err, errlen, "describing events for the kernel VM");
+}
+
+void kevents_free(struct kevents *k)
+{
+}
