@@ -191,6 +191,7 @@ static void kv_fire(struct kv_event *e, const void *raw, u32 size)
 	};
 	unsigned long flags;
 	int *in = this_cpu_ptr(&kv_in_handler);
+	bool wrote = false;
 
 	if (in_nmi() || *in) {
 		atomic64_inc(&ks->att.dropped);
@@ -226,12 +227,18 @@ static void kv_fire(struct kv_event *e, const void *raw, u32 size)
 		/* a printf without newline is the event's all the same */
 		kv_ftrace_flush(&ks->ftrace, true);
 		ks->in_probe = false;
+		wrote = ks->ring.wrote;
+		ks->ring.wrote = false;
 		atomic64_inc(&ks->att.events);
 	}
 	raw_spin_unlock_irqrestore(&ks->att.vm_lock, flags);
 	(*in)--;
-	/* waking the reader here could take locks the event holds */
-	kv_ring_kick(&ks->ring);
+	/*
+	 * Waking the reader here could take locks the event holds; and
+	 * only output is worth an irq_work (a self-interrupt) per event.
+	 */
+	if (wrote)
+		kv_ring_kick(&ks->ring);
 }
 
 static void kv_overflow(struct perf_event *pe, struct perf_sample_data *data,

@@ -248,7 +248,9 @@ static void kv_write(void *ctx, const char *buf, size_t len)
 		n = ring_put(r, buf, len);
 		spin_unlock_irqrestore(&r->lock, flags);
 		/* a probe's caller may hold what waking takes: kick later */
-		if (!ks->in_probe)
+		if (ks->in_probe)
+			r->wrote = true;
+		else
 			wake_up_interruptible(&r->readers);
 		buf += n;
 		len -= n;

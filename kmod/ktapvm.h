@@ -46,6 +46,7 @@ struct kv_ring {
 	u64 lost;
 	bool finished;		/* no more output will come */
 	bool reader_gone;
+	bool wrote;		/* a handler wrote: kick after it (vm_lock) */
 	struct irq_work kick;	/* wakes readers after a probe wrote */
 };
 

@@ -43,6 +43,7 @@ trap 'rm -rf "$TMP"' EXIT
 note() {
 	echo "bench/live: $*" >&2
 }
+. "$HERE/../tracers.sh"
 
 if [ "$(id -u)" != 0 ]; then
 	note "skipped: live tracing needs root"
@@ -52,52 +53,6 @@ mkdir -p "$BUILD/bench"
 cc -O2 -o "$LOOP" "$HERE/loop.c" || exit 2
 BPFTRACE=$(command -v bpftrace)
 [ -n "$BPFTRACE" ] || note "bpftrace is not installed: ktap alone"
-
-min() {
-	awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'
-}
-
-# CPU seconds (user + system) a process has used so far
-cpu_of() {
-	awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' \
-		"/proc/$1/stat" 2>/dev/null || echo 0
-}
-
-# start_tracer NAME CMD...: run a tracer in the background until it
-# prints "ready" (its probes are attached); sets TPID
-start_tracer() {
-	local name=$1 i
-	shift
-	"$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	TPID=$!
-	for i in $(seq 600); do
-		grep -q ready "$TMP/$name.out" && return 0
-		kill -0 "$TPID" 2>/dev/null || break
-		sleep 0.05
-	done
-	note "$name did not start: $(head -c 300 "$TMP/$name.err")"
-	kill "$TPID" 2>/dev/null
-	return 1
-}
-
-# traced NAME CMD...: one loop under a tracer; sets LOOP_S, CPU_S, COUNTED
-traced() {
-	local name=$1 c0
-	shift
-	LOOP_S= CPU_S= COUNTED=
-	start_tracer "$name" "$@" || return 1
-	c0=$(cpu_of "$TPID")
-	LOOP_S=$("$LOOP" "$CALLS")
-	sleep 0.2	# let the reader catch up before its CPU time is read
-	CPU_S=$(awk -v a="$(cpu_of "$TPID")" -v b="$c0" 'BEGIN { print a - b }')
-	kill -INT "$TPID"
-	wait "$TPID"
-	COUNTED=$(sed -n -e 's/^counted[[:space:]]*//p' \
-		-e 's/^@\[loop\]: //p' "$TMP/$name.out")
-	if grep -qi "lost" "$TMP/$name.err"; then
-		note "$name: $(grep -i lost "$TMP/$name.err")"
-	fi
-}
 
 # startup CMD...: ms from exec to the start of `loop 0`
 startup() {
@@ -110,7 +65,7 @@ startup() {
 base= kt= kt_cpu= kt_total= bt= kt_count= bt_count= s_base= s_kt= s_bt= s_ktc=
 for r in $(seq "$RUNS"); do
 	base=$(min "$base" "$("$LOOP" "$CALLS")")
-	if traced ktap "$KTAP" -q "$HERE/count.kp"; then
+	if traced ktap "$KTAP" --user -q "$HERE/count.kp"; then
 		if [ -z "$kt" ] || awk -v a="$LOOP_S" -v b="$kt" 'BEGIN { exit !(a < b) }'; then
 			kt=$LOOP_S
 			kt_cpu=$CPU_S
@@ -123,9 +78,9 @@ for r in $(seq "$RUNS"); do
 	fi
 	for i in 1 2 3; do
 		s_base=$(min "$s_base" "$(startup "$LOOP" 0)")
-		s_kt=$(min "$s_kt" "$(startup "$KTAP" -q -e \
+		s_kt=$(min "$s_kt" "$(startup "$KTAP" --user -q -e \
 			'trace syscalls:sys_enter_getppid { } print(gettimeofday_ns()) exit(0)')")
-		s_ktc=$(min "$s_ktc" "$(startup "$KTAP" -q -e \
+		s_ktc=$(min "$s_ktc" "$(startup "$KTAP" --user -q -e \
 			'trace syscalls:sys_enter_getppid { }' -- "$LOOP" 0)")
 		[ -n "$BPFTRACE" ] && s_bt=$(min "$s_bt" "$(startup "$BPFTRACE" \
 			-e 'tracepoint:syscalls:sys_enter_getppid { }' -c "$LOOP 0")")
