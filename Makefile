@@ -140,41 +140,6 @@ $(KS_PLUGIN): $(KS_OBJS) $(LIB_OBJS) $(KS_MAP)
 
 .PHONY: kernelshark-plugin
 
-# ------------------------------------------------------- the kernel module
-
-# ktapvm.ko from kmod/ and the same lib/ sources (Documentation/kernel-module.md):
-#	make kmod [KDIR=/lib/modules/<release>/build]	-> kmod/ktapvm.ko
-KDIR		?= /lib/modules/$(shell uname -r)/build
-
-ifeq ($(CROSS_ARCH),)
-kmod:
-	$(MAKE) -C kmod KDIR=$(KDIR)
-
-kmod-clean:
-	$(MAKE) -C kmod KDIR=$(KDIR) clean
-else
-# make kmod ARCH=arm64|s390x [KDIR=headers]: see "other architectures"
-kmod:
-	@scripts/cross-kernel.sh kmod $(O) $(CROSS_ARCH) $(CROSS_KDIR)
-
-kmod-clean:
-	rm -rf $(O)/cross/$(CROSS_ARCH)/kmod-src $(O)/cross/$(CROSS_ARCH)/ktapvm.ko
-endif
-
-# the module's sources where dkms(8) wants them: dkms add/build/install
-# ktapvm/$(KTAP_VERSION) then rebuild it for every kernel
-KTAP_VERSION	:= $(shell sed -n 's/^\#define KTAP_VERSION "\(.*\)"/\1/p' include/ktap/ktap.h)
-DKMS_DIR	:= $(DESTDIR)/usr/src/ktapvm-$(KTAP_VERSION)
-
-dkms-install:
-	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/lib $(DKMS_DIR)/include/ktap
-	install -m 644 kmod/Kbuild kmod/Makefile kmod/*.c kmod/*.h $(DKMS_DIR)/kmod/
-	install -m 644 lib/*.c lib/*.h $(DKMS_DIR)/lib/
-	install -m 644 include/ktap/*.h $(DKMS_DIR)/include/ktap/
-	install -m 644 kmod/dkms.conf $(DKMS_DIR)/dkms.conf
-
-.PHONY: kmod kmod-clean dkms-install
-
 # ----------------------------------------------------- other architectures
 
 # make cross [ARCH=arm64|s390x]: a static minimal ktap (MINIMAL=1) for
@@ -210,6 +175,41 @@ else
 endif
 
 .PHONY: cross
+
+# ------------------------------------------------------- the kernel module
+
+# ktapvm.ko from kmod/ and the same lib/ sources (Documentation/kernel-module.md):
+#	make kmod [KDIR=/lib/modules/<release>/build]	-> kmod/ktapvm.ko
+KDIR		?= /lib/modules/$(shell uname -r)/build
+
+ifeq ($(CROSS_ARCH),)
+kmod:
+	$(MAKE) -C kmod KDIR=$(KDIR)
+
+kmod-clean:
+	$(MAKE) -C kmod KDIR=$(KDIR) clean
+else
+# make kmod ARCH=arm64|s390x [KDIR=headers]: see "other architectures"
+kmod:
+	@scripts/cross-kernel.sh kmod $(O) $(CROSS_ARCH) $(CROSS_KDIR)
+
+kmod-clean:
+	rm -rf $(O)/cross/$(CROSS_ARCH)/kmod-src $(O)/cross/$(CROSS_ARCH)/ktapvm.ko
+endif
+
+# the module's sources where dkms(8) wants them: dkms add/build/install
+# ktapvm/$(KTAP_VERSION) then rebuild it for every kernel
+KTAP_VERSION	:= $(shell sed -n 's/^\#define KTAP_VERSION "\(.*\)"/\1/p' include/ktap/ktap.h)
+DKMS_DIR	:= $(DESTDIR)/usr/src/ktapvm-$(KTAP_VERSION)
+
+dkms-install:
+	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/lib $(DKMS_DIR)/include/ktap
+	install -m 644 kmod/Kbuild kmod/Makefile kmod/*.c kmod/*.h $(DKMS_DIR)/kmod/
+	install -m 644 lib/*.c lib/*.h $(DKMS_DIR)/lib/
+	install -m 644 include/ktap/*.h $(DKMS_DIR)/include/ktap/
+	install -m 644 kmod/dkms.conf $(DKMS_DIR)/dkms.conf
+
+.PHONY: kmod kmod-clean dkms-install
 
 # ------------------------------------------------------------------ perf
 
@@ -333,7 +333,6 @@ test-kernel: all
 else
 # the arm64 or s390x kernel: bytecode compiled here, run there
 test-kernel: all
-	@$(MAKE) --no-print-directory cross ARCH=$(CROSS_ARCH)
 	@tests/cross/kernel.sh $(O) $(CROSS_ARCH) --summary
 endif
 
