@@ -8,7 +8,10 @@
 # tracefs); this script counts them and ends with "N passed, N failed".
 # Parts: the language cases against BUILD_DIR/ktap, the unit tests, the
 # freestanding check of lib/, the language cases again under ASan+UBSan,
-# and bounded libFuzzer runs of the loader/verifier/VM and the compiler.
+# and bounded libFuzzer runs of the loader/verifier/VM and the compiler;
+# and on arm64 and big-endian s390x: the language cases under qemu-user
+# from source and from bytecode compiled here, and through ktapvm.ko in
+# those architectures' kernels under QEMU (tests/cross/).
 
 BUILD=${1:-build}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +37,9 @@ part "perf.data cases, dlfilter (stock perf)" tests/perf/run.sh dlfilter "$BUILD
 part "perf.data cases, engine (make test-perf)" tests/perf/run.sh engine "$BUILD"
 part "kernel module in QEMU" tests/kernel/run.sh "$BUILD"
 part "kernel module with dkms" tests/dkms/run.sh
+part "arm64 and s390x in userspace (qemu-user)" tests/cross/run.sh "$BUILD"
+part "kernel module on arm64 and s390x in QEMU" sh -c \
+	'tests/cross/kernel.sh "$1" arm64; tests/cross/kernel.sh "$1" s390x' - "$BUILD"
 part "unit tests" tests/unit/run.sh "$BUILD"
 part "freestanding core" scripts/check-freestanding.sh
 part "language cases under ASan+UBSan" tests/sanitize.sh
