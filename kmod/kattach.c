@@ -24,6 +24,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/trace_events.h>
 #include <linux/uaccess.h>
 
 #include "ktapvm.h"
@@ -39,10 +40,14 @@ struct kv_event {
 	char name[96];
 	struct ktapvm_field *fields;
 	u32 nfields;
+	struct trace_event_call *call;	/* tracepoint: its output functions */
 	struct perf_event **pe;		/* per CPU, or one for a task */
 	int npe;
 	struct hrtimer timer;
 };
+
+/* argstr's iterator keeps a copy of a format this long (longer: unchecked) */
+#define KV_FMT_SIZE	512
 
 /* What a handler's event view reads: the record being handled. */
 struct kv_current {
@@ -157,12 +162,78 @@ static const char *ev_field_name(const struct ktap_event *ev, int index)
 }
 
 /*
- * argstr needs the event's print format, which only tracefs' own output
- * code knows how to apply in the kernel: not offered here yet.
+ * argstr of a syscalls event: the kernel's trace file prints those its
+ * own way; every other host applies the format file's print fmt, which
+ * for these events is always this ("NAME: 0x%08lx, ..." of the arguments,
+ * "0x%lx" of the return value).
+ */
+static int format_syscall(const struct kv_current *c, bool enter, char *buf,
+			  size_t size)
+{
+	struct ktap_field f;
+	size_t n = 0;
+	u32 i;
+
+	for (i = 0; i < c->e->nfields; i++) {
+		const char *name = c->e->fields[i].name;
+
+		if (!strcmp(name, "__syscall_nr") ||
+		    read_field(c, &c->e->fields[i], &f) ||
+		    f.type != KTAP_FIELD_INT)
+			continue;
+		if (enter)
+			n += snprintf(buf + min(n, size), size - min(n, size),
+				      "%s%s: 0x%08llx", n ? ", " : "", name,
+				      (unsigned long long)f.num);
+		else
+			n += snprintf(buf + min(n, size), size - min(n, size),
+				      "0x%llx", (unsigned long long)f.num);
+	}
+	if (!n && size)
+		buf[0] = '\0';
+	return n;
+}
+
+/*
+ * argstr: the event formatted by its own output function, as the trace
+ * file shows it, through an iterator of our own -- like tp_printk, which
+ * formats events where they happen (no trace array: nothing allocates).
+ * kprobe and uprobe events print their address symbolized here but as a
+ * number elsewhere: they are refused rather than differ between hosts.
  */
 static int ev_format(const struct ktap_event *ev, char *buf, size_t size)
 {
-	return -1;
+	const struct kv_current *c = ev->data;
+	struct trace_event_call *call = c->e->call;
+	struct trace_iterator *it = c->e->ks->att.iter;
+	const char *name, *text;
+	size_t len, skip;
+
+	if (!c->raw || !call || !it ||
+	    call->flags & (TRACE_EVENT_FL_KPROBE | TRACE_EVENT_FL_UPROBE))
+		return -1;
+	name = trace_event_name(call);
+	if (call->class->system && !strcmp(call->class->system, "syscalls"))
+		return format_syscall(c, !strncmp(name, "sys_enter_", 10),
+				      buf, size);
+	trace_seq_init(&it->seq);
+	it->ent = (struct trace_entry *)c->raw;
+	it->ent_size = c->size;
+	it->cpu = raw_smp_processor_id();
+	if (call->event.funcs->trace(it, 0, &call->event) != TRACE_TYPE_HANDLED)
+		return -1;
+	text = it->seq.buffer;
+	len = trace_seq_used(&it->seq);
+	/* "name: " first, a newline last: not part of the event's text */
+	skip = strlen(name);
+	if (len >= skip + 2 && !memcmp(text, name, skip) &&
+	    !memcmp(text + skip, ": ", 2)) {
+		text += skip + 2;
+		len -= skip + 2;
+	}
+	if (len && text[len - 1] == '\n')
+		len--;
+	return snprintf(buf, size, "%.*s", (int)len, text);
 }
 
 static const struct ktap_event_ops kv_event_ops = {
@@ -288,6 +359,8 @@ static int kv_open_counter(struct kv_event *e, int cpu,
 	if (IS_ERR(pe))
 		return PTR_ERR(pe);
 	e->pe[e->npe++] = pe;
+	if (e->kind == KTAPVM_EVENT_TRACEPOINT)
+		e->call = pe->tp_event;
 	return 0;
 }
 
@@ -381,6 +454,10 @@ void kv_detach(struct kv_session *ks)
 	kfree(ks->att.ev);
 	ks->att.ev = NULL;
 	ks->att.nev = 0;
+	if (ks->att.iter)
+		kfree(ks->att.iter->fmt);
+	kfree(ks->att.iter);
+	ks->att.iter = NULL;
 }
 
 long kv_attach(struct kv_session *ks, void __user *uarg)
@@ -412,7 +489,13 @@ long kv_attach(struct kv_session *ks, void __user *uarg)
 		}
 	}
 	ks->att.ev = kcalloc(a.nevents, sizeof(*ks->att.ev), GFP_KERNEL);
-	if (!ks->att.ev) {
+	ks->att.iter = kzalloc(sizeof(*ks->att.iter), GFP_KERNEL);
+	if (ks->att.iter) {
+		ks->att.iter->fmt = kmalloc(KV_FMT_SIZE, GFP_KERNEL);
+		ks->att.iter->fmt_size = KV_FMT_SIZE;
+	}
+	if (!ks->att.ev || !ks->att.iter || !ks->att.iter->fmt) {
+		kv_detach(ks);
 		r = -ENOMEM;
 		goto out;
 	}

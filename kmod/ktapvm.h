@@ -68,6 +68,7 @@ struct kv_ftrace {
 };
 
 struct kv_event;
+struct trace_iterator;
 
 /* The events a session's probes run on (kattach.c). */
 struct kv_attach {
@@ -79,6 +80,7 @@ struct kv_attach {
 	bool failed;		/* a handler failed: STATUS says why */
 	atomic64_t events;	/* handlers run */
 	atomic64_t dropped;	/* events not run: NMI, recursion */
+	struct trace_iterator *iter;	/* formats argstr (one handler at a time) */
 	char comm[TASK_COMM_LEN];
 };
 

@@ -758,6 +758,25 @@ if want kprobes; then
 	[ "$rc" = 0 ] && [ "$(cat "$T/o")" = true ]
 	tap kvm_sigint "$([ $? = 0 ] || kgot)"
 
+	# argstr in the kernel as in userspace (numbers aside: pids,
+	# addresses); kprobe events are refused, not printed differently
+	as='trace sched:sched_process_exec, syscalls:sys_enter_openat,
+		syscalls:sys_exit_openat, syscalls:sys_enter_getppid {
+		print(probename, argstr) }'
+	norm() { grep -E '^(sched|syscalls):' "$1" | sed -E 's/0x[0-9a-f]+/H/g; s/[0-9]+/N/g'; }
+	kvm -q --user -e "$as" -- cat /etc/hostname
+	norm "$T/o" >"$T/argstr.user"
+	kvm -q -e "$as" -- cat /etc/hostname
+	norm "$T/o" >"$T/argstr.kernel"
+	if [ "$rc" = 0 ] && grep -q 'sys_enter_openat	dfd: H, filename: H' "$T/argstr.kernel" &&
+	   cmp -s "$T/argstr.user" "$T/argstr.kernel"; then
+		kvm -q -e 'trace probe:do_sys_openat2 { print(argstr) }' -- cat /etc/hostname
+		[ "$rc" = 1 ] && grep -q "cannot format event 'probe:do_sys_openat2'" "$T/e"
+		tap kvm_argstr "$([ $? = 0 ] || echo "kprobe: $(kgot)")"
+	else
+		tap kvm_argstr "status $rc; user: $(head -c 300 "$T/argstr.user" | tr '\n' '|') kernel: $(head -c 300 "$T/argstr.kernel" | tr '\n' '|') $(head -c 200 "$T/e")"
+	fi
+
 	# uprobes and USDT made in tracefs by the command, run in the kernel
 	SDT=$BUILD/tests/sdtprog
 	if [ -x "$SDT" ]; then
