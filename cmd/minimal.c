@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kevents.h"
 #include "live.h"
@@ -20,11 +21,18 @@
 #include "record.h"
 #include "tracedat.h"
 
+#define WITHOUT	"which this minimal ktap is built without (make MINIMAL=1, make cross)"
+
+static int lacking_libs(char *err, size_t errlen, const char *what,
+			const char *libs)
+{
+	snprintf(err, errlen, "%s needs %s, " WITHOUT, what, libs);
+	return -1;
+}
+
 static int lacking(char *err, size_t errlen, const char *what)
 {
-	snprintf(err, errlen, "%s needs libtraceevent and libtracefs: this is a minimal ktap, built without them (make MINIMAL=1 or make cross)",
-		 what);
-	return -1;
+	return lacking_libs(err, errlen, what, "libtraceevent and libtracefs");
 }
 
 /* No stack(), ustack(): their built-ins say so in this host. */
@@ -36,7 +44,11 @@ int live_prepare(struct ktap_session *s)
 struct live *live_open(struct ktap_session *s, const struct live_options *o,
 		       struct user_platform *up, char *err, size_t errlen)
 {
-	lacking(err, errlen, "tracing the running system (or run with --no-events)");
+	size_t n;
+
+	lacking(err, errlen, "tracing the running system");
+	n = strlen(err);
+	snprintf(err + n, errlen - n, "; --no-events runs the script without its probes");
 	return NULL;
 }
 
@@ -66,13 +78,14 @@ int tracedat_run(struct ktap_session *s, const char *path, char *err,
 		 size_t errlen)
 {
 	/* -2: the source's own error, not the script's (ktap.c) */
-	lacking(err, errlen, "reading a trace-cmd recording (-i)");
+	lacking_libs(err, errlen, "reading a trace-cmd recording (-i)",
+		     "libtracecmd and libtraceevent");
 	return -2;
 }
 
 struct marker *marker_open(const char *instance)
 {
-	fprintf(stderr, "ktap: --ftrace needs libtracefs: this is a minimal ktap, built without it\n");
+	fprintf(stderr, "ktap: --ftrace needs libtracefs, " WITHOUT "\n");
 	errno = ENOTSUP;
 	return NULL;
 }
@@ -94,7 +107,8 @@ int probes_list(int what, const char *arg, FILE *out, char *err,
 int record_run(struct ktap_session *s, const char *output, char *const *cmd,
 	       char *err, size_t errlen)
 {
-	return lacking(err, errlen, "ktap record");
+	return lacking_libs(err, errlen, "ktap record",
+			    "libtracefs and trace-cmd");
 }
 
 int record_perf_args(struct ktap_session *s, FILE *out, char *err,
