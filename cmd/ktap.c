@@ -566,6 +566,13 @@ int main(int argc, char **argv)
 			      (const char *const *)argv + first)) {
 		fprintf(stderr, "ktap: %s: %s\n", name, ktap_session_error(s));
 		ret = EXIT_SCRIPT_ERROR;
+	} else if (in_kernel && !o.listing && !o.record && !o.perf_args &&
+		   !o.dry_run &&
+		   ktap_session_uses(s, "ustack")) {
+		/* user addresses mean nothing to the kernel's symbols */
+		fprintf(stderr, "ktap: %s: ustack() is not available in the kernel VM: run with --user\n",
+			name);
+		ret = EXIT_USAGE;
 	} else if (o.listing) {
 		ret = ktap_session_list(s) ? EXIT_SCRIPT_ERROR : 0;
 	} else if (o.record || o.perf_args) {

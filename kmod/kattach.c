@@ -250,7 +250,8 @@ static const struct ktap_event_ops kv_event_ops = {
  * lock keeps handlers one at a time; a handler's error stops the session
  * (STATUS reports it).
  */
-static void kv_fire(struct kv_event *e, const void *raw, u32 size)
+static void kv_fire(struct kv_event *e, const void *raw, u32 size,
+		    struct pt_regs *regs)
 {
 	struct kv_session *ks = e->ks;
 	struct kv_current c = { .e = e, .raw = raw, .size = size };
@@ -286,6 +287,9 @@ static void kv_fire(struct kv_event *e, const void *raw, u32 size)
 		memcpy(ks->att.comm, current->comm, sizeof(ks->att.comm));
 		ks->att.comm[sizeof(ks->att.comm) - 1] = '\0';
 		ev.task.comm = ks->att.comm;
+		ks->att.in_event = e->kind != KTAPVM_EVENT_TICK;
+		ks->att.profile = e->kind == KTAPVM_EVENT_PROFILE;
+		ks->att.regs = regs;
 		ks->in_probe = true;
 		if (ktap_session_fire(ks->s, e->probe,
 				      e->kind == KTAPVM_EVENT_TICK ? NULL : &ev)) {
@@ -318,16 +322,16 @@ static void kv_overflow(struct perf_event *pe, struct perf_sample_data *data,
 	struct kv_event *e = pe->overflow_handler_context;
 
 	if (e->kind == KTAPVM_EVENT_PROFILE)
-		kv_fire(e, NULL, 0);
+		kv_fire(e, NULL, 0, regs);
 	else if (data->raw && data->raw->frag.data)
-		kv_fire(e, data->raw->frag.data, data->raw->frag.size);
+		kv_fire(e, data->raw->frag.data, data->raw->frag.size, regs);
 }
 
 static enum hrtimer_restart kv_tick(struct hrtimer *t)
 {
 	struct kv_event *e = container_of(t, struct kv_event, timer);
 
-	kv_fire(e, NULL, 0);
+	kv_fire(e, NULL, 0, NULL);
 	hrtimer_forward_now(t, ns_to_ktime(e->period_ns));
 	return HRTIMER_RESTART;
 }

@@ -68,6 +68,8 @@ struct kv_ftrace {
 };
 
 struct kv_event;
+struct kv_stack;
+struct pt_regs;
 struct trace_iterator;
 
 /* The events a session's probes run on (kattach.c). */
@@ -81,6 +83,10 @@ struct kv_attach {
 	atomic64_t events;	/* handlers run */
 	atomic64_t dropped;	/* events not run: NMI, recursion */
 	struct trace_iterator *iter;	/* formats argstr (one handler at a time) */
+	/* the event being handled, for stack() */
+	bool in_event;		/* a tracepoint or a profile sample, not a tick */
+	bool profile;
+	struct pt_regs *regs;	/* perf's registers of it */
 	char comm[TASK_COMM_LEN];
 };
 
@@ -94,6 +100,7 @@ struct kv_session {
 	struct kv_ring ring;
 	struct kv_attach att;
 	struct kv_ftrace ftrace;
+	struct kv_stack *stack;	/* stack()'s frames and text, if the script calls it */
 	bool ring_off;		/* the output only goes to ftrace */
 	char comm[TASK_COMM_LEN];
 	char sym[KSYM_SYMBOL_LEN];
@@ -118,6 +125,11 @@ void kv_ftrace_free(struct kv_ftrace *f);
 void kv_ftrace_write(struct kv_ftrace *f, const char *buf, size_t len,
 		     bool in_probe);
 void kv_ftrace_flush(struct kv_ftrace *f, bool in_probe);
+
+/* kstack.c */
+int kv_stack_register(struct kv_session *ks);
+int kv_stack_prepare(struct kv_session *ks);
+void kv_stack_free(struct kv_session *ks);
 
 /* kattach.c */
 DECLARE_PER_CPU(int, kv_in_handler);	/* a handler (or emission) runs here */

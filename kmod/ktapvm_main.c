@@ -72,6 +72,7 @@ static int ktapvm_release(struct inode *inode, struct file *file)
 
 	kv_detach(ks);
 	kv_ftrace_free(&ks->ftrace);
+	kv_stack_free(ks);
 	ks->arena.can_grow = false;
 	if (ks->s)
 		ktap_session_free(ks->s);
@@ -165,8 +166,10 @@ static long kv_load(struct kv_session *ks, void __user *uarg)
 		ktap_session_set_output(ks->s, ld.flags & KTAPVM_OUTPUT_JSON ?
 					KTAP_OUTPUT_JSON : KTAP_OUTPUT_TEXT);
 		/* a rejected load keeps the session for STATUS to explain */
-		r = ktap_session_load(ks->s, bc, ld.size, ld.argc,
-				      (const char *const *)argv) ? -EINVAL : 0;
+		r = kv_stack_register(ks) ? -ENOMEM :
+		    ktap_session_load(ks->s, bc, ld.size, ld.argc,
+				      (const char *const *)argv) ? -EINVAL :
+		    kv_stack_prepare(ks);
 	}
 	free_args(argv, ld.argc);
 	kvfree(bc);

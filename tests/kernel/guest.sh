@@ -777,6 +777,23 @@ if want kprobes; then
 		tap kvm_argstr "status $rc; user: $(head -c 300 "$T/argstr.user" | tr '\n' '|') kernel: $(head -c 300 "$T/argstr.kernel" | tr '\n' '|') $(head -c 200 "$T/e")"
 	fi
 
+	# stack(): the event's kernel stack, from its own code outwards
+	# (none of the module's or perf's frames); ustack() is refused
+	kvm -q -e 'var s = {} trace sched:sched_switch { s[stack()] += 1 }
+		tick-1s { exit() } trace_end { for (k, v in pairs(s)) { print(k) } }'
+	why=
+	grep -q ';__schedule$' "$T/o" || why="sched_switch: no stack ending in __schedule"
+	! grep -q 'perf_\|kv_' "$T/o" || why="$why; perf's or the module's frames"
+	cp "$T/o" "$T/stacks"
+	kvm -q -e 'trace probe:do_sys_openat2 { print(stack()) print(stack(2)) exit() }' \
+		-- cat /etc/hostname
+	grep -q ';do_sys_openat2$' "$T/o" &&
+		grep -qx '[^;]*;do_sys_openat2' "$T/o" || why="$why; kprobe: $(kgot)"
+	kvm -q -e 'trace sched:sched_switch { print(ustack()) }'
+	[ "$rc" = 2 ] && grep -q 'ustack() is not available in the kernel VM' "$T/e" ||
+		why="$why; ustack: $(kgot)"
+	tap kvm_stack "${why:+$why; sched_switch stacks: $(head -c 300 "$T/stacks" | tr '\n' '|')}"
+
 	# uprobes and USDT made in tracefs by the command, run in the kernel
 	SDT=$BUILD/tests/sdtprog
 	if [ -x "$SDT" ]; then
