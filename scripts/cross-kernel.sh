@@ -13,7 +13,8 @@
 #
 # cross-kernel.sh kmod BUILD_DIR ARCH [KDIR] - ktapvm.ko for ARCH into
 # BUILD_DIR/cross/ARCH/ktapvm.ko, against KDIR's headers (default: the
-# cache's, fetched first).  The sources are copied to
+# cache's, fetched first), with Debian's cross compiler or the one of
+# $CROSS_COMPILE.  The sources are copied to
 # BUILD_DIR/cross/ARCH/kmod-src/ first: Kbuild writes its objects beside
 # them, and kmod/ and lib/ keep this machine's.
 #
@@ -48,6 +49,8 @@ arm64) KARCH=arm64 CROSS=aarch64-linux-gnu- ;;
 s390x) KARCH=s390 CROSS=s390x-linux-gnu- ;;
 *) die "ARCH=$ARCH: arm64 or s390x" ;;
 esac
+# a toolchain of the caller's (make kmod ARCH=arm64 CROSS_COMPILE=...)
+CROSS=${CROSS_COMPILE:-$CROSS}
 mkdir -p "$BUILD_ARG/cross/$ARCH/kernel" || exit 2
 X=$(cd "$BUILD_ARG/cross/$ARCH" && pwd)
 CACHE=$X/kernel
