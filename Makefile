@@ -25,7 +25,7 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/filter.c lib/hist.c lib/listing.c lib/load.c lib/match.c \
 		   lib/names.c lib/out.c \
 		   lib/session.c \
-		   lib/str.c lib/tab.c lib/verify.c lib/vm.c
+		   lib/str.c lib/tab.c lib/update.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
 CMD_SRCS	:= cmd/ktap.c cmd/dynprobes.c cmd/kernel.c cmd/kevents.c cmd/live.c cmd/marker.c cmd/probes.c \

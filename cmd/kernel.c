@@ -255,9 +255,13 @@ int kernel_run(const struct kernel_run *kr)
 			(unsigned long long)st.dropped);
 	if (failed && !ret)
 		ret = EXIT_SCRIPT_ERROR;
-	if (kr->verbose)
+	if (kr->verbose) {
 		fprintf(stderr, "ktap: memory: %llu bytes in use, %llu at most (in the kernel)\n",
 			(unsigned long long)st.mem, (unsigned long long)st.mem_peak);
+		fprintf(stderr, "ktap: %llu events ran a probe, %llu of them table updates on their own CPU\n",
+			(unsigned long long)st.events,
+			(unsigned long long)st.percpu);
+	}
 	close(fd);
 	detach(&a);
 	return ret;

@@ -11,8 +11,9 @@
  * Ticks are hrtimers.
  *
  * Probe context may be any context up to NMI, with locks held.  So the VM
- * runs under a raw spinlock with interrupts off (one handler at a time:
- * the session's tables are not per-CPU yet), never sleeps, allocates only
+ * runs under a raw spinlock with interrupts off (one handler at a time;
+ * handlers that only update a table run on every CPU at once without it:
+ * kpercpu.c), never sleeps, allocates only
  * from its arena without growing it, and defers waking the reader to an
  * irq_work.  Events that cannot run safely -- in NMI, or from inside a
  * handler on the same CPU -- are counted as dropped, never run.
@@ -140,17 +141,46 @@ static int ev_field(const struct ktap_event *ev, int index,
 	return read_field(c, &c->e->fields[index], out);
 }
 
+/*
+ * The common fields every record starts with, which userspace does not
+ * send (they are no argN): this kernel's own struct trace_entry.
+ */
+static int common_field(const struct kv_current *c, const char *name,
+			struct ktap_field *out)
+{
+	const struct trace_entry *t = (const void *)c->raw;
+
+	if (c->size < sizeof(*t) || strncmp(name, "common_", 7))
+		return -1;
+	name += 7;
+	memset(out, 0, sizeof(*out));
+	out->type = KTAP_FIELD_INT;
+	if (!strcmp(name, "pid"))
+		out->num = t->pid;
+	else if (!strcmp(name, "type"))
+		out->num = t->type;
+	else if (!strcmp(name, "flags"))
+		out->num = t->flags;
+	else if (!strcmp(name, "preempt_count"))
+		out->num = t->preempt_count;
+	else
+		return -1;
+	return 0;
+}
+
 static int ev_field_by_name(const struct ktap_event *ev, const char *name,
 			    struct ktap_field *out)
 {
 	const struct kv_current *c = ev->data;
 	u32 i;
 
-	for (i = 0; c->raw && i < c->e->nfields; i++) {
+	if (!c->raw)
+		return -1;
+	for (i = 0; i < c->e->nfields; i++) {
 		if (!strcmp(c->e->fields[i].name, name))
 			return read_field(c, &c->e->fields[i], out);
 	}
-	return -1;
+	return common_field(c, name, out);
 }
 
 static const char *ev_field_name(const struct ktap_event *ev, int index)
@@ -277,6 +307,12 @@ static void kv_fire(struct kv_event *e, const void *raw, u32 size,
 	ev.task.tid = task_pid_nr(current);
 	ev.task.uid = from_kuid_munged(&init_user_ns, current_uid());
 	(*in)++;
+	/* t[k] += n and t[k] <<< v: on this CPU, without the VM's lock */
+	if (ks->cpus && e->kind != KTAPVM_EVENT_TICK &&
+	    ks->is_update[e->probe] && !kv_percpu_run(ks, e->probe, &ev)) {
+		(*in)--;
+		return;
+	}
 	raw_spin_lock_irqsave(&ks->att.vm_lock, flags);
 	if (READ_ONCE(ks->att.running)) {
 		/*
@@ -291,7 +327,9 @@ static void kv_fire(struct kv_event *e, const void *raw, u32 size,
 		ks->att.profile = e->kind == KTAPVM_EVENT_PROFILE;
 		ks->att.regs = regs;
 		ks->in_probe = true;
-		if (ktap_session_fire(ks->s, e->probe,
+		/* the VM reads tables: every CPU's additions first */
+		if (kv_percpu_merge(ks) ||
+		    ktap_session_fire(ks->s, e->probe,
 				      e->kind == KTAPVM_EVENT_TICK ? NULL : &ev)) {
 			/* the error stays in the session for STATUS */
 			WRITE_ONCE(ks->att.running, false);
@@ -561,8 +599,13 @@ void kv_stop(struct kv_session *ks)
 		for (k = 0; k < e->npe; k++)
 			perf_event_disable(e->pe[k]);
 	}
-	/* a handler past its check of running holds the lock until done */
+	/*
+	 * A handler past its check of running holds the lock until done;
+	 * then what the CPUs added on their own goes into the tables.
+	 */
 	raw_spin_lock_irq(&ks->att.vm_lock);
+	if (kv_percpu_merge(ks))
+		ks->att.failed = true;
 	raw_spin_unlock_irq(&ks->att.vm_lock);
 	kv_ring_kick_sync(&ks->ring);
 	ks->att.started = false;

@@ -67,6 +67,7 @@ struct kv_ftrace {
 	char line[KV_LINE_MAX];
 };
 
+struct kv_cpu;
 struct kv_event;
 struct kv_stack;
 struct pt_regs;
@@ -101,6 +102,10 @@ struct kv_session {
 	struct kv_attach att;
 	struct kv_ftrace ftrace;
 	struct kv_stack *stack;	/* stack()'s frames and text, if the script calls it */
+	/* kpercpu.c: probes that only update a table, run on every CPU */
+	struct ktap_update *updates;	/* per probe */
+	bool *is_update;		/* per probe */
+	struct kv_cpu **cpus;		/* partial results per CPU; NULL: none */
 	bool ring_off;		/* the output only goes to ftrace */
 	char comm[TASK_COMM_LEN];
 	char sym[KSYM_SYMBOL_LEN];
@@ -125,6 +130,13 @@ void kv_ftrace_free(struct kv_ftrace *f);
 void kv_ftrace_write(struct kv_ftrace *f, const char *buf, size_t len,
 		     bool in_probe);
 void kv_ftrace_flush(struct kv_ftrace *f, bool in_probe);
+
+/* kpercpu.c */
+int kv_percpu_prepare(struct kv_session *ks);
+void kv_percpu_free(struct kv_session *ks);
+int kv_percpu_run(struct kv_session *ks, u32 probe, struct ktap_event *ev);
+int kv_percpu_merge(struct kv_session *ks);
+u64 kv_percpu_events(struct kv_session *ks);
 
 /* kstack.c */
 int kv_stack_register(struct kv_session *ks);

@@ -73,6 +73,7 @@ static int ktapvm_release(struct inode *inode, struct file *file)
 	kv_detach(ks);
 	kv_ftrace_free(&ks->ftrace);
 	kv_stack_free(ks);
+	kv_percpu_free(ks);
 	ks->arena.can_grow = false;
 	if (ks->s)
 		ktap_session_free(ks->s);
@@ -194,7 +195,8 @@ static long kv_status(struct kv_session *ks, void __user *uarg)
 	raw_spin_lock_irq(&ks->ftrace.lock);
 	st.lost += ks->ftrace.lost;
 	raw_spin_unlock_irq(&ks->ftrace.lock);
-	st.events = atomic64_read(&ks->att.events);
+	st.percpu = kv_percpu_events(ks);
+	st.events = atomic64_read(&ks->att.events) + st.percpu;
 	st.dropped = atomic64_read(&ks->att.dropped);
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -244,6 +246,8 @@ static long ktapvm_ioctl(struct file *file, unsigned int cmd,
 		}
 		/* what the probes will allocate from */
 		r = kv_arena_reserve(&ks->arena, probe_mem);
+		if (!r)
+			r = kv_percpu_prepare(ks);
 		if (!r)
 			kv_start(ks);
 		break;

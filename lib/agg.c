@@ -69,30 +69,43 @@ static uint64_t *counters(struct ktap_session *S, uint32_t n)
 	return c;
 }
 
+/* The aggregation in @slot, its counters allocated; NULL on error. */
+static struct kp_agg *agg_of(struct ktap_session *S, struct kp_value *slot)
+{
+	struct kp_agg *a;
+
+	if (slot->type != KT_AGG) {
+		kp_error(S, "'<<<' on a %s value (an aggregation or nil expected)",
+			 kp_typename(slot));
+		return NULL;
+	}
+	a = slot->u.a;
+	if (!a->log2) {
+		a->log2 = counters(S, KP_AGG_NBUCKETS);
+		if (!a->log2)
+			return NULL;
+	}
+	if (a->lspec && !a->linear) {
+		a->linear = counters(S, a->lspec->nbuckets);
+		if (!a->linear)
+			return NULL;
+	}
+	return a;
+}
+
 int agg_add(struct ktap_session *S, struct kp_value *slot,
 	    const struct kp_value *val)
 {
 	struct kp_agg *a;
 	int64_t v;
 
-	if (slot->type != KT_AGG)
-		return kp_error(S, "'<<<' on a %s value (an aggregation or nil expected)",
-				kp_typename(slot));
-	if (!is_num(val))
+	if (slot->type == KT_AGG && !is_num(val))
 		return kp_error(S, "'<<<' needs a number, got a %s value",
 				kp_typename(val));
-	a = slot->u.a;
+	a = agg_of(S, slot);
+	if (!a)
+		return -1;
 	v = val->u.n;
-	if (!a->log2) {
-		a->log2 = counters(S, KP_AGG_NBUCKETS);
-		if (!a->log2)
-			return -1;
-	}
-	if (a->lspec && !a->linear) {
-		a->linear = counters(S, a->lspec->nbuckets);
-		if (!a->linear)
-			return -1;
-	}
 	a->count++;
 	a->sum = kp_add(a->sum, v);
 	if (v < a->min)
@@ -102,6 +115,41 @@ int agg_add(struct ktap_session *S, struct kp_value *slot,
 	a->log2[agg_log2_bucket(v)]++;
 	if (a->linear)
 		a->linear[agg_linear_bucket(a->lspec, v)]++;
+	return 0;
+}
+
+void agg_part_add(struct ktap_update_part *p, int64_t v)
+{
+	if (!p->count || v < p->min)
+		p->min = v;
+	if (!p->count || v > p->max)
+		p->max = v;
+	p->count++;
+	p->sum = kp_add(p->sum, v);
+	p->log2[agg_log2_bucket(v)]++;
+}
+
+int agg_merge(struct ktap_session *S, struct kp_value *slot,
+	      const struct ktap_update_part *p)
+{
+	struct kp_agg *a = agg_of(S, slot);
+	int i;
+
+	if (!a)
+		return -1;
+	/* partial results have power-of-two buckets only */
+	if (a->lspec)
+		return kp_error(S, "'<<<' of a handler run on every CPU into an aggregation with linear buckets (made elsewhere with a spec): run it with --user");
+	if (!p->count)
+		return 0;
+	a->count += p->count;
+	a->sum = kp_add(a->sum, p->sum);
+	if (p->min < a->min)
+		a->min = p->min;
+	if (p->max > a->max)
+		a->max = p->max;
+	for (i = 0; i < KP_AGG_NBUCKETS; i++)
+		a->log2[i] += p->log2[i];
 	return 0;
 }
 

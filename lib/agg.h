@@ -16,6 +16,11 @@ struct kp_agg *agg_new(struct ktap_session *S, const struct kp_lspec *spec);
  */
 int agg_add(struct ktap_session *S, struct kp_value *slot,
 	    const struct kp_value *val);
+/* What agg_add() does to an aggregation, done to a partial result. */
+void agg_part_add(struct ktap_update_part *p, int64_t v);
+/* Merge partial result @p into the aggregation in @slot. */
+int agg_merge(struct ktap_session *S, struct kp_value *slot,
+	      const struct ktap_update_part *p);
 /* Smallest value of power-of-two bucket @i. */
 int64_t agg_log2_value(int i);
 int64_t agg_avg(const struct kp_agg *a);

@@ -260,8 +260,8 @@ static int incr(struct ktap_session *S, struct kp_value *v,
 	return 0;
 }
 
-static int table_incr(struct ktap_session *S, const struct kp_value *t,
-		      const struct kp_value *key, const struct kp_value *delta)
+int vm_table_incr(struct ktap_session *S, const struct kp_value *t,
+		  const struct kp_value *key, const struct kp_value *delta)
 {
 	struct kp_value *slot;
 	int was_nil;
@@ -282,28 +282,38 @@ static int table_incr(struct ktap_session *S, const struct kp_value *t,
 	return 0;
 }
 
+struct kp_value *vm_table_agg_slot(struct ktap_session *S,
+				   const struct kp_value *t,
+				   const struct kp_value *key,
+				   const struct kp_lspec *spec)
+{
+	struct kp_value *slot;
+
+	if (!is_tab(t)) {
+		kp_error(S, "attempt to index a %s value", kp_typename(t));
+		return NULL;
+	}
+	slot = tab_ref(S, t->u.t, key);
+	if (slot && is_nil(slot)) {
+		/* collecting frees, it never moves a live table's slots */
+		struct kp_agg *a = agg_new(S, spec);
+
+		if (!a)
+			return NULL;
+		set_agg(slot, a);
+		tab_note_set(t->u.t, 1, 0);
+	}
+	return slot;
+}
+
 static KP_NOINLINE int table_agg(struct ktap_session *S,
 				 const struct kp_value *t,
 		     const struct kp_value *key, const struct kp_value *val,
 		     const struct kp_lspec *spec)
 {
-	struct kp_value *slot;
+	struct kp_value *slot = vm_table_agg_slot(S, t, key, spec);
 
-	if (!is_tab(t))
-		return kp_error(S, "attempt to index a %s value", kp_typename(t));
-	slot = tab_ref(S, t->u.t, key);
-	if (!slot)
-		return -1;
-	if (is_nil(slot)) {
-		/* collecting frees, it never moves a live table's slots */
-		struct kp_agg *a = agg_new(S, spec);
-
-		if (!a)
-			return -1;
-		set_agg(slot, a);
-		tab_note_set(t->u.t, 1, 0);
-	}
-	return agg_add(S, slot, val);
+	return slot ? agg_add(S, slot, val) : -1;
 }
 
 /* Set up a frame for script function @func called with @nargs. */
@@ -817,11 +827,11 @@ static int execute(struct ktap_session *S, struct kp_frame *f)
 			vmbreak;
 		}
 		vmcase(OP_TINCR) {
-			protect(table_incr(S, ra, base + GETARG_B(i), RKC(i)));
+			protect(vm_table_incr(S, ra, base + GETARG_B(i), RKC(i)));
 			vmbreak;
 		}
 		vmcase(OP_GTINCR) {
-			protect(table_incr(S, globals + GETARG_A(i),
+			protect(vm_table_incr(S, globals + GETARG_A(i),
 					   base + GETARG_B(i), RKC(i)));
 			vmbreak;
 		}

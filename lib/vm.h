@@ -16,6 +16,14 @@ int vm_tostring(struct ktap_session *S, struct kp_buf *b,
 /* " (global 'x')": what operand of instruction @pc held (names.c). */
 void vm_name_operand(const struct kp_module *m, const struct kp_proto *p,
 		     uint32_t pc, char *buf, size_t size);
+/* t[key] += delta, as the VM does it (update.c merges with it too). */
+int vm_table_incr(struct ktap_session *S, const struct kp_value *t,
+		  const struct kp_value *key, const struct kp_value *delta);
+/* The slot of t[key] for <<<: an aggregation made with @spec if nil. */
+struct kp_value *vm_table_agg_slot(struct ktap_session *S,
+				   const struct kp_value *t,
+				   const struct kp_value *key,
+				   const struct kp_lspec *spec);
 /* Compare two strings by bytes: <0, 0, >0. */
 int vm_strcmp(const struct kp_str *a, const struct kp_str *b);
 

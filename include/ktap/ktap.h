@@ -254,6 +254,75 @@ KTAP_API int ktap_session_load(struct ktap_session *s, const void *bc, size_t si
  */
 KTAP_API int ktap_session_uses(const struct ktap_session *s, const char *name);
 
+/* ---------------------------------------------------- table updates */
+
+/*
+ * Most tracing scripts do one thing at every event: `t[KEY] += N` or
+ * `t[KEY] <<< VALUE`, keyed and fed by the event.  A host whose handlers
+ * run on many CPUs at once (the kernel VM) may run such a handler without
+ * the VM: each CPU evaluates it (ktap_update_eval) into partial results of
+ * its own (ktap_update_part_add), which are merged into the table
+ * (ktap_session_update_merge) before anything else of the session runs.
+ * Sums and aggregations do not depend on the order of their values, so
+ * the table ends as the VM would have left it.
+ */
+#define KTAP_AGG_BUCKETS	129	/* power-of-two buckets of an aggregation */
+
+struct ktap_update_src {	/* where a key or value comes from */
+	uint8_t kind;
+	uint8_t var;
+	const void *ref;
+};
+
+struct ktap_update {
+	const void *handler;	/* the handler it was made from */
+	int agg;		/* t[k] <<< v; else t[k] += N */
+	uint32_t global;	/* t: a global */
+	struct ktap_update_src key, val;
+};
+
+/* What the values of one key came to, on one CPU.  Zero it to start. */
+struct ktap_update_part {
+	int64_t count, sum, min, max;
+	uint64_t log2[KTAP_AGG_BUCKETS];	/* aggregations only */
+};
+
+/*
+ * Fill @u when the handler bound to probe @index is such an update (call
+ * after the top level ran: that binds the handlers).  Returns 1 if so,
+ * 0 if the VM must run it.
+ */
+KTAP_API int ktap_session_update(const struct ktap_session *s, uint32_t index,
+				 struct ktap_update *u);
+
+/*
+ * Evaluate update @u of probe @index for event @ev, without the VM and
+ * without touching the session: any number of CPUs may call it at once.
+ * The probe's /filter/ first (unless @ev is prefiltered); then the key
+ * (a number, or a string pointing into @ev) and the value.  Returns 1 (an
+ * update), 0 (nothing to do: filtered out, the script exited), or -1 when
+ * the VM must run this event after all (the handler was rebound, a value
+ * is missing or of a type the VM would complain about).
+ */
+KTAP_API int ktap_update_eval(const struct ktap_session *s, uint32_t index,
+			      const struct ktap_update *u,
+			      const struct ktap_event *ev,
+			      struct ktap_field *key, int64_t *value);
+
+/* Add @value (from ktap_update_eval) to @part. */
+KTAP_API void ktap_update_part_add(const struct ktap_update *u,
+				   struct ktap_update_part *part, int64_t value);
+
+/*
+ * Merge @part, what update @u gathered for @key, into its table, as the
+ * VM's += or <<< would.  Not concurrently with anything else in the
+ * session.  Returns 0, or -1 with the error in ktap_session_error().
+ */
+KTAP_API int ktap_session_update_merge(struct ktap_session *s,
+				       const struct ktap_update *u,
+				       const struct ktap_field *key,
+				       const struct ktap_update_part *part);
+
 /* The probe manifest of the loaded script. */
 KTAP_API uint32_t ktap_session_probe_count(const struct ktap_session *s);
 KTAP_API const struct ktap_probe *ktap_session_probe(const struct ktap_session *s,

@@ -50,6 +50,7 @@ struct ktapvm_status {
 	__u64 mem_peak;
 	__u64 lost;		/* output bytes dropped */
 	__u64 events;		/* events that ran a probe */
+	__u64 percpu;		/* of those, updates run without the VM */
 	__u64 dropped;		/* events not run: NMI, recursion, busy */
 	char error[512];	/* the last error, "" if none */
 };

@@ -794,6 +794,33 @@ if want kprobes; then
 		why="$why; ustack: $(kgot)"
 	tap kvm_stack "${why:+$why; sched_switch stacks: $(head -c 300 "$T/stacks" | tr '\n' '|')}"
 
+	# t[k] += n and t[k] <<< v run on each CPU without the VM, merged
+	# before anything reads the tables: exact counts, a tick sees them,
+	# a merge's error stops the run like a handler's; common fields
+	LOOP=$BUILD/tests/loop
+	kvm -q -v -e 'var s = {} trace syscalls:sys_enter_getppid { s[execname] += 1 }
+		trace_end { print(s["loop"]) }' -- "$LOOP" 100000
+	why=
+	grep -qx 100000 "$T/o" && grep -q '100000 events ran a probe, 100000 of them table updates' "$T/e" ||
+		why="count: $(kgot)"
+	kvm -q -v -e 'var h = {} trace syscalls:sys_exit_getppid { h[probename] <<< $ret }
+		trace_end { print(h["syscalls:sys_exit_getppid"]) }' -- "$LOOP" 1000
+	grep -q '^count=1000 sum=[0-9]* min=\([0-9]*\) max=\1 avg=\1$' "$T/o" &&
+		grep -q '1000 events ran a probe, 1000 of them' "$T/e" || why="$why; <<<: $(kgot)"
+	kvm -q -e 'var s = {} var t = 0 trace syscalls:sys_enter_getppid { s[execname] += 1 }
+		tick-100ms { t += 1 if (t == 2) { print("tick", s["loop"] > 0) } }
+		trace_end { print(s["loop"]) }' -- "$LOOP" 300000
+	# (the loop prints its seconds)
+	[ "$(grep -v '^[0-9]*\.[0-9]*$' "$T/o" | tr '\n' ' ')" = "tick	true 300000 " ] ||
+		why="$why; tick: $(kgot)"
+	kvm -q -e 'var s = {} trace syscalls:sys_enter_getppid { s[execname] += 1 }
+		tick-100ms { s = nil }' -- "$LOOP" 300000
+	[ "$rc" = 1 ] && grep -q 'attempt to index a nil value' "$T/e" || why="$why; merge error: $(kgot)"
+	kvm -q -e 'var s = {} trace syscalls:sys_enter_getppid /common_pid > 1/ { s[$common_pid] += 2 }
+		trace_end { for (k, v in pairs(s)) { print(v) } }' -- "$LOOP" 1000
+	grep -qx 2000 "$T/o" || why="$why; common fields: $(kgot)"
+	tap kvm_percpu "$why"
+
 	# uprobes and USDT made in tracefs by the command, run in the kernel
 	SDT=$BUILD/tests/sdtprog
 	if [ -x "$SDT" ]; then

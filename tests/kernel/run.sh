@@ -102,9 +102,12 @@ if [ -f include/ktap/ktapvm_ioctl.h ]; then
 	$kc -static >"$LOGS/kclient.out" 2>&1 || $kc >>"$LOGS/kclient.out" 2>&1 ||
 		echo "not ok kernel/kclient: $(head -3 "$LOGS/kclient.out" | tr '\n' ' ')"
 fi
-# the uprobe and USDT target of the probe cases (tests/live builds the same)
+# the uprobe and USDT target of the probe cases (tests/live builds the
+# same), and a program making N getppid() calls (the benchmarks' loop)
 ${CC:-cc} -O1 -g -o "$BUILD/tests/sdtprog" tests/live/sdtprog.c \
 	>"$LOGS/sdtprog.out" 2>&1 || rm -f "$BUILD/tests/sdtprog"
+${CC:-cc} -O2 -o "$BUILD/tests/loop" bench/live/loop.c \
+	>"$LOGS/loop.out" 2>&1 || rm -f "$BUILD/tests/loop"
 
 # ----------------------------------------------------------- the guest
 if [ "${KTAP_KERNEL_VERBOSE:-}" = 1 ]; then
