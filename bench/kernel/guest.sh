@@ -6,7 +6,9 @@
 # (--user: tracefs ring buffer, read by the ktap process), by the kernel
 # host (--kernel: the VM in ktapvm.ko, run at each event), and by
 # bpftrace, all counting per command (bench/live/count.kp, count.bt).
-# Writes the table to OUT.
+# With KTAP_GUEST_BENCH=parallel instead: the loop on one vCPU and on both
+# at once, counted by the kernel host as a per-CPU update and through the
+# VM (count_vm.kp).  Writes the table to OUT.
 set -u
 KMOD=$1 BUILD=$2 OUT=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +25,56 @@ note() {
 . "$HERE/../tracers.sh"
 
 insmod "$KMOD" || { note "insmod $KMOD failed"; exit 1; }
+
+if [ "${KTAP_GUEST_BENCH:-}" = parallel ]; then
+	# the loop on both vCPUs at once; prints the slower one's seconds
+	both() {
+		taskset -c 0 "$LOOP" "$CALLS" >"$TMP/cpu0" &
+		taskset -c 1 "$LOOP" "$CALLS" >"$TMP/cpu1"
+		wait
+		awk '{ if ($1 > m) m = $1 } END { print m }' "$TMP/cpu0" "$TMP/cpu1"
+	}
+	# under a tracer, counting per command: best of RUNS into NAME
+	under() {
+		local name=$1 i t
+		shift
+		for i in $(seq "$RUNS"); do
+			start_tracer "$name" "$@" || return
+			t=$(both)
+			kill -INT "$TPID"
+			wait "$TPID"
+			eval "p_$name=\$(min \"\${p_$name:-}\" \$t)"
+		done
+	}
+	p_base=
+	for i in $(seq "$RUNS"); do
+		p_base=$(min "$p_base" "$(both)")
+	done
+	under update "$KTAP" --kernel -q "$HERE/../live/count.kp"
+	under vm "$KTAP" --kernel -q "$HERE/count_vm.kp"
+	one_update= one_vm=
+	for i in $(seq "$RUNS"); do
+		traced update "$KTAP" --kernel -q "$HERE/../live/count.kp" &&
+			one_update=$(min "$one_update" "$LOOP_S")
+		traced vm "$KTAP" --kernel -q "$HERE/count_vm.kp" &&
+			one_vm=$(min "$one_vm" "$LOOP_S")
+	done
+	one_base=$("$LOOP" "$CALLS")
+	ns() {	# SECONDS BASE -> added ns per call
+		awk -v t="$1" -v b="$2" -v n="$CALLS" 'BEGIN { printf "%.0f", (t - b) * 1e9 / n }'
+	}
+	{
+		echo "Kernel VM on two vCPUs at once: $CALLS getppid() calls on each vCPU, best of $RUNS ($(date +%F), $(uname -r), QEMU TCG with a host thread per vCPU)"
+		echo
+		echo "| handler | added ns/event, one vCPU | added ns/event, both vCPUs at once |"
+		echo "| --- | ---: | ---: |"
+		echo "| \`s[execname] += 1\` (per-CPU update) | $(ns "$one_update" "$one_base") | $(ns "$p_update" "$p_base") |"
+		echo "| the same + \`return\` (the VM, one lock) | $(ns "$one_vm" "$one_base") | $(ns "$p_vm" "$p_base") |"
+	} >"$OUT"
+	cat "$OUT"
+	rmmod ktapvm
+	exit 0
+fi
 BPFTRACE=$(command -v bpftrace)
 [ -n "$BPFTRACE" ] || note "bpftrace is not installed: ktap alone"
 
