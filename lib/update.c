@@ -6,11 +6,12 @@
  *
  *	(load KEY into R)  GTINCR t R N  RETURN0
  *
- * and one from `t[KEY] <<< VALUE` is the loads of KEY, t and VALUE (any
- * order), TAGG, EXTRAARG 0 (no linear spec), RETURN0; a load is EVGET
- * (pid, execname, argN, ...), EVFIELD ($name) or LOADK.  Nothing else may
- * be in the handler, so evaluating those loads on the event and adding
- * into a partial result is all it does.  See ktap.h for how hosts use it.
+ * (or the loads of t and KEY and TINCR), and one from `t[KEY] <<< VALUE`
+ * is the loads of KEY, t and VALUE, TAGG, EXTRAARG 0 (no linear spec),
+ * RETURN0; a load is EVGET (pid, execname, argN, ...), EVFIELD ($name),
+ * LOADK or LOADI, and t's is GETGLOBAL, in any order.  Nothing else may be
+ * in the handler, so evaluating those loads on the event and adding into
+ * a partial result is all it does.  See ktap.h for how hosts use it.
  */
 #include "agg.h"
 #include "filter.h"
@@ -18,7 +19,7 @@
 #include "str.h"
 #include "vm.h"
 
-enum { SRC_NONE, SRC_EVVAR, SRC_FIELD, SRC_CONST };
+enum { SRC_NONE, SRC_EVVAR, SRC_FIELD, SRC_CONST, SRC_INT };
 
 /* The load of register @reg among the handler's first @n instructions. */
 static int load_of(const struct kp_proto *p, uint32_t n, uint32_t reg,
@@ -42,6 +43,10 @@ static int load_of(const struct kp_proto *p, uint32_t n, uint32_t reg,
 		case OP_EVFIELD:
 			src->kind = SRC_FIELD;
 			src->ref = p->k[GETARG_Bx(i)].u.s->data;
+			return 0;
+		case OP_LOADI:
+			src->kind = SRC_INT;
+			src->num = GETARG_sBx(i);
 			return 0;
 		case OP_LOADK:
 			if (!is_num(&p->k[GETARG_Bx(i)]) &&
@@ -67,12 +72,30 @@ static int only_loads(const struct kp_proto *p, uint32_t n)
 		int op = GET_OP(i);
 
 		if ((op != OP_EVGET && op != OP_EVFIELD && op != OP_LOADK &&
-		     op != OP_GETGLOBAL) || GETARG_A(i) >= 32 ||
+		     op != OP_LOADI && op != OP_GETGLOBAL) ||
+		    GETARG_A(i) >= 32 ||
 		    (seen & (1U << GETARG_A(i))))
 			return 0;
 		seen |= 1U << GETARG_A(i);
 	}
 	return 1;
+}
+
+/* Whether register @reg holds a global (the table): sets u->global. */
+static int table_of(const struct kp_proto *p, uint32_t n, uint32_t reg,
+		    struct ktap_update *u)
+{
+	uint32_t pc;
+
+	for (pc = 0; pc < n; pc++) {
+		uint32_t i = p->code[pc];
+
+		if (GET_OP(i) == OP_GETGLOBAL && GETARG_A(i) == reg) {
+			u->global = GETARG_Bx(i);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int ktap_session_update(const struct ktap_session *S, uint32_t index,
@@ -93,18 +116,21 @@ int ktap_session_update(const struct ktap_session *S, uint32_t index,
 	if (n < 2 || GET_OP(p->code[n - 1]) != OP_RETURN0)
 		return 0;
 	i = p->code[n - 2];
-	if (GET_OP(i) == OP_GTINCR) {
-		/* t[R] += K, K a number */
+	if (GET_OP(i) == OP_GTINCR || GET_OP(i) == OP_TINCR) {
+		/* G[A][R[B]] or R[A][R[B]] += K, K a number */
 		const struct kp_value *k = &p->k[GETARG_C(i)];
 
 		pc = n - 2;
 		if (!GETARG_k(i) || !is_num(k) || !only_loads(p, pc) ||
 		    load_of(p, pc, GETARG_B(i), &u->key))
 			return 0;
-		u->global = GETARG_A(i);
-		u->val.kind = SRC_CONST;
-		u->val.ref = k;
-		return 1;
+		u->val.kind = SRC_INT;
+		u->val.num = k->u.n;
+		if (GET_OP(i) == OP_GTINCR) {
+			u->global = GETARG_A(i);
+			return 1;
+		}
+		return table_of(p, pc, GETARG_A(i), u);
 	}
 	if (n < 3 || GET_OP(i) != OP_EXTRAARG || GETARG_Ax(i) ||
 	    GET_OP(p->code[n - 3]) != OP_TAGG)
@@ -115,16 +141,8 @@ int ktap_session_update(const struct ktap_session *S, uint32_t index,
 	if (!only_loads(p, pc) || load_of(p, pc, GETARG_B(i), &u->key) ||
 	    load_of(p, pc, GETARG_C(i), &u->val))
 		return 0;
-	for (n = 0; n < pc; n++) {
-		uint32_t l = p->code[n];
-
-		if (GET_OP(l) == OP_GETGLOBAL && GETARG_A(l) == GETARG_A(i)) {
-			u->agg = 1;
-			u->global = GETARG_Bx(l);
-			return 1;
-		}
-	}
-	return 0;
+	u->agg = 1;
+	return table_of(p, pc, GETARG_A(i), u);
 }
 
 /* The value of @src on @ev, read as the VM's EVGET/EVFIELD/LOADK would. */
@@ -135,6 +153,10 @@ static int src_value(const struct ktap_update_src *src,
 
 	f->type = KTAP_FIELD_NONE;
 	switch (src->kind) {
+	case SRC_INT:
+		f->type = KTAP_FIELD_INT;
+		f->num = src->num;
+		return 0;
 	case SRC_CONST:
 		k = src->ref;
 		if (is_num(k)) {

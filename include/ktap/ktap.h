@@ -272,6 +272,7 @@ struct ktap_update_src {	/* where a key or value comes from */
 	uint8_t kind;
 	uint8_t var;
 	const void *ref;
+	int64_t num;
 };
 
 struct ktap_update {
