@@ -44,8 +44,8 @@ for kp in "$CASES"/*.kp; do
 	args=$(directive args "$directives")
 	opts=$(directive options "$directives")
 	[ -n "$status" ] || status=0
-	# shellcheck disable=SC2086
 	ln -sf "$BC/$name.kpc" "$RUN/$name.kp"
+	# shellcheck disable=SC2086
 	(cd "$RUN" && exec "$KTAP" $opts "$name.kp" $args) \
 		>"$RES/$name.out" 2>"$RES/$name.err" </dev/null
 	rc=$?

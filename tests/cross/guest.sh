@@ -22,7 +22,6 @@
 
 T=/t
 N=0
-JOBS=${KTAP_CROSS_JOBS:-2}
 
 res() {
 	N=$((N + 1))
@@ -40,7 +39,8 @@ out=$($T/kclient version 2>&1)
 res version "$([ $? = 0 ] || echo "$out")"
 echo "# $out"
 
-# the language cases: JOBS runners (one per vCPU), each over its share
+# the language cases: a runner per vCPU, each over its share of the
+# files (kernel.sh split them into bc1 and bc2)
 printf '#!/bin/sh\nexec %s --kernel "$@"\n' "$T/ktap" >/tmp/ktap-kernel
 chmod 755 /tmp/ktap-kernel
 start=$(date +%s)
@@ -49,7 +49,7 @@ for bc in $T/bc*; do
 		$T/ref stdout >"/tmp/lang.${bc##*/}" 2>&1 &
 done
 wait
-cases=$(ls $T/bc*/ | grep -c "\.kpc$")
+cases=$(find $T/bc* -name '*.kpc' | wc -l)
 cat /tmp/lang.* | sed -e 's#^ok bytecode/#ok lang/#' \
 	-e 's#^not ok bytecode/#not ok lang/#' >/tmp/lang
 cat /tmp/lang
@@ -70,7 +70,7 @@ done
 # tracepoints in the kernel VM
 $T/tprobe $T/probe.kpc >/tmp/probe.out 2>/tmp/probe.err
 rc=$?
-cat /tmp/probe.err | sed 's/^/# /'
+sed "s/^/# /" /tmp/probe.err
 if [ $rc != 0 ]; then
 	res probe_tracepoints "status $rc: $(cat /tmp/probe.err)"
 elif ! cmp -s /tmp/probe.out $T/probe.out; then
