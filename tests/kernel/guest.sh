@@ -782,8 +782,10 @@ if want kprobes; then
 	kvm -q -e 'var s = {} trace sched:sched_switch { s[stack()] += 1 }
 		tick-1s { exit() } trace_end { for (k, v in pairs(s)) { print(k) } }'
 	why=
-	grep -q ';__schedule$' "$T/o" || why="sched_switch: no stack ending in __schedule"
-	! grep -q 'perf_\|kv_' "$T/o" || why="$why; perf's or the module's frames"
+	grep -q ';__schedule$' "$T/o" && ! grep -qv ';__schedule$' "$T/o" ||
+		why="sched_switch: not every stack ends in __schedule"
+	! grep -q 'kv_fire\|perf_swevent\|perf_tp_event' "$T/o" ||
+		why="$why; the module's or perf's own frames"
 	cp "$T/o" "$T/stacks"
 	kvm -q -e 'trace probe:do_sys_openat2 { print(stack()) print(stack(2)) exit() }' \
 		-- cat /etc/hostname
