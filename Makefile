@@ -39,12 +39,13 @@ CMD_LIBS	= $(TRACE_LIBS) -lelf -lpthread
 
 # MINIMAL=1: a ktap without libtraceevent, libtracefs, libtracecmd and
 # libelf (what `make cross` builds): it compiles, runs bytecode and scripts
-# without events, and runs them in the kernel VM; cmd/minimal.c answers
-# what needs the libraries (live tracing, -i, --ftrace, probes) with an
-# error.  Only the libraries' headers are used, for the declarations.
+# without events, and runs them in the kernel VM with their tracepoints
+# and timers (cmd/kevents_tracefs.c); cmd/minimal.c answers what needs the
+# libraries (tracing from userspace, -i, --ftrace) with an error.  Only the
+# libraries' headers are used, for the declarations.
 ifeq ($(MINIMAL),1)
-CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/minimal.c cmd/tracee.c \
-		   host/platform.c host/script.c
+CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/kevents_tracefs.c cmd/minimal.c \
+		   cmd/tracee.c host/platform.c host/script.c
 CMD_LIBS	= -lpthread
 endif
 
@@ -82,6 +83,7 @@ CFLAGS_record	:= $(TRACE_CFLAGS)
 CFLAGS_kernel	:= $(TRACE_CFLAGS)
 CFLAGS_kevents	:= $(TRACE_CFLAGS)
 CFLAGS_minimal	:= $(TRACE_CFLAGS)
+CFLAGS_kevents_tracefs := $(TRACE_CFLAGS)
 CFLAGS_ktap	:= $(TRACE_CFLAGS)
 CFLAGS_tep_view	:= $(TRACE_CFLAGS)
 CFLAGS_plugin_ktap := $(TRACE_CFLAGS) $(shell pkg-config --cflags libtracefs)

@@ -2,19 +2,18 @@
 /*
  * minimal.c - the event sources of a minimal ktap (make MINIMAL=1, which
  * `make cross` builds for other architectures): linked instead of
- * live.c, tracedat.c, marker.c, probes.c, record.c and kevents.c, so the
- * command needs neither libtraceevent, libtracefs, libtracecmd nor
- * libelf.  Such a ktap compiles (-c), runs bytecode and scripts without
- * events (--no-events, trace_end), and runs them in the kernel VM
- * (/dev/ktap); what needs the libraries says so and fails: tracing the
- * running system, -i, --ftrace, record, -l, and probes in the kernel VM
- * (their events are resolved from tracefs formats with libtraceevent).
+ * live.c, tracedat.c, marker.c and record.c, so the command needs neither
+ * libtraceevent, libtracefs, libtracecmd nor libelf.  Such a ktap
+ * compiles (-c), runs bytecode and scripts without events (--no-events,
+ * trace_end), and runs them in the kernel VM (/dev/ktap) with their
+ * tracepoint and timer probes (kevents_tracefs.c); what needs the
+ * libraries says so and fails: tracing from userspace, -i, --ftrace,
+ * record, -l.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "kevents.h"
 #include "live.h"
 #include "marker.h"
 #include "probes.h"
@@ -46,9 +45,9 @@ struct live *live_open(struct ktap_session *s, const struct live_options *o,
 {
 	size_t n;
 
-	lacking(err, errlen, "tracing the running system");
+	lacking(err, errlen, "tracing the running system from userspace");
 	n = strlen(err);
-	snprintf(err + n, errlen - n, "; --no-events runs the script without its probes");
+	snprintf(err + n, errlen - n, "; with ktapvm.ko loaded the probes run in the kernel VM, and --no-events runs the script without them");
 	return NULL;
 }
 
@@ -67,11 +66,6 @@ int live_run(struct live *l, char *err, size_t errlen)
 
 void live_close(struct live *l)
 {
-}
-
-int live_mount_tracefs(char *err, size_t errlen)
-{
-	return lacking(err, errlen, "attaching probes (in the kernel VM too)");
 }
 
 int tracedat_run(struct ktap_session *s, const char *path, char *err,
@@ -115,39 +109,4 @@ int record_perf_args(struct ktap_session *s, FILE *out, char *err,
 		     size_t errlen)
 {
 	return lacking(err, errlen, "--perf-record-args");
-}
-
-/*
- * The kernel VM's side (kernel.c): live_mount_tracefs() fails first, so
- * these only keep the link whole.
- */
-struct probes *probes_resolve(struct ktap_session *s, char *err,
-			      size_t errlen)
-{
-	lacking(err, errlen, "resolving events");
-	return NULL;
-}
-
-int probes_create(struct probes *p, char *err, size_t errlen)
-{
-	return lacking(err, errlen, "making dynamic events");
-}
-
-int probes_count(const struct probes *p)
-{
-	return 0;
-}
-
-void probes_free(struct probes *p)
-{
-}
-
-int kevents_build(struct kevents *k, struct ktap_session *s,
-		  struct probes *p, char *err, size_t errlen)
-{
-	return lacking(err, errlen, "describing events for the kernel VM");
-}
-
-void kevents_free(struct kevents *k)
-{
 }

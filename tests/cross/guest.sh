@@ -3,7 +3,7 @@
 #
 # guest.sh - the cases of an arm64 or s390x guest (init.sh runs it, busybox
 # sh), from what kernel.sh put in /t: the static minimal ktap, kclient and
-# tprobe of this architecture, ktapvm.ko built for this kernel, and the
+# workload of this architecture, ktapvm.ko built for this kernel, and the
 # language cases compiled on x86-64 (/t/bc*), with that machine's
 # userspace results (/t/ref).  Prints "ok NAME", "not ok NAME: why" and
 # "skip NAME: why" lines, then "plan N" (the number of cases).
@@ -15,9 +15,12 @@
 #   safety/truncated, safety/corrupted   kclient truncate and corrupt:
 #                               what this machine's userspace loader
 #                               refuses the module refuses too
-#   probe_tracepoints           tprobe: tracepoints in the kernel VM, with
-#                               string and 32/64-bit fields (probe.kp)
-#   minimal_kernel_probes       the minimal ktap says why it cannot
+#   probe_tracepoints           `ktap probe.kpc -- workload`: tracepoints
+#                               in the kernel VM, string and 32/64-bit
+#                               fields (probe.kp, workload.c)
+#   probe_tick_exit             tick-100ms and exit() (tick.kp)
+#   probe_kprobe_refused        the minimal ktap cannot make kprobes and
+#                               says why
 #   rmmod, dmesg_clean
 
 T=/t
@@ -67,21 +70,27 @@ for f in closure_counter table_ctor_mixed agg_hist; do
 	res "safety/corrupted_$f" "$([ $? = 0 ] || echo "$out" | tail -3)"
 done
 
-# tracepoints in the kernel VM
-$T/tprobe $T/probe.kpc >/tmp/probe.out 2>/tmp/probe.err
+# probes in the kernel VM, from bytecode compiled on x86-64: tracepoints
+# (the minimal ktap reads their ids and fields from tracefs) and timers
+probe() {
+	name=$1 expect=$2
+	shift 2
+	"$T/ktap" -q "$@" >/tmp/p.out 2>/tmp/p.err
+	rc=$?
+	if [ $rc != 0 ]; then
+		res "$name" "status $rc: $(cat /tmp/p.err)"
+	elif ! cmp -s /tmp/p.out "$expect"; then
+		res "$name" "output differs: $(diff "$expect" /tmp/p.out | tr '\n' '|')"
+	else
+		res "$name" "$(cat /tmp/p.err)"
+	fi
+}
+probe probe_tracepoints $T/probe.out $T/probe.kpc -- $T/workload
+probe probe_tick_exit $T/tick.out $T/tick.kpc
+"$T/ktap" -e 'trace probe:do_sys_openat2 { }' >/tmp/p.out 2>/tmp/p.err
 rc=$?
-sed "s/^/# /" /tmp/probe.err
-if [ $rc != 0 ]; then
-	res probe_tracepoints "status $rc: $(cat /tmp/probe.err)"
-elif ! cmp -s /tmp/probe.out $T/probe.out; then
-	res probe_tracepoints "output differs: $(diff $T/probe.out /tmp/probe.out | tr '\n' '|')"
-else
-	res probe_tracepoints
-fi
-$T/ktap --kernel $T/probe.kpc >/tmp/min.out 2>/tmp/min.err
-rc=$?
-res minimal_kernel_probes "$([ $rc = 1 ] && grep -q 'minimal ktap' /tmp/min.err ||
-	echo "status $rc: $(cat /tmp/min.err)")"
+res probe_kprobe_refused "$([ $rc = 1 ] && grep -q 'minimal ktap' /tmp/p.err ||
+	echo "status $rc: $(cat /tmp/p.err)")"
 
 out=$(rmmod ktapvm 2>&1)
 res rmmod "$([ $? = 0 ] || echo "$out")"

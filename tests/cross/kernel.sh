@@ -7,9 +7,9 @@
 #
 # Gets the kernel, its headers and busybox (scripts/cross-kernel.sh),
 # builds the static minimal ktap (make cross), ktapvm.ko (make kmod
-# ARCH=...), kclient and tprobe for ARCH; compiles the language cases and
-# tests/cross/probe.kp with BUILD_DIR/ktap and runs the cases here from
-# that bytecode (the reference); packs it all into an initramfs whose
+# ARCH=...), kclient and workload for ARCH; compiles the language cases
+# and the probe cases (probe.kp, tick.kp) with BUILD_DIR/ktap and runs the
+# language cases here from that bytecode (the reference); packs it all into an initramfs whose
 # /init is init.sh, boots it and turns what guest.sh prints into lines
 # "ok cross/ARCH/kernel/NAME", "not ok ...: why", "skip ...: why", plus
 # its own: prepare, build, boot, guest_complete, end_marker, log_clean.
@@ -94,10 +94,10 @@ nomake cross "ARCH=$ARCH" "O=$BUILD" >"$LOGS/cross.log" 2>&1 ||
 	fail build "make cross ARCH=$ARCH: $(tail -3 "$LOGS/cross.log" | tr '\n' ' ')"
 nomake kmod "ARCH=$ARCH" "O=$BUILD" >"$LOGS/kmod.log" 2>&1 ||
 	fail build "make kmod ARCH=$ARCH: $(tail -3 "$LOGS/kmod.log" | tr '\n' ' ')"
-for p in tests/kernel/kclient.c tests/cross/tprobe.c; do
+for p in tests/kernel/kclient.c tests/cross/workload.c; do
 	"$gcc" -static -std=gnu11 -O2 -Wall -Wextra -Werror \
-		-Wno-unused-parameter -I"$TOP/include" -o "$X/$(basename "$p" .c)" \
-		"$TOP/$p" "$X/libktap.a" -lpthread >"$LOGS/programs.log" 2>&1 ||
+		-I"$TOP/include" -o "$X/$(basename "$p" .c)" \
+		"$TOP/$p" "$X/libktap.a" >"$LOGS/programs.log" 2>&1 ||
 		fail build "$p: $(head -3 "$LOGS/programs.log" | tr '\n' ' ')"
 done
 echo "ok $P/build"
@@ -118,18 +118,20 @@ for kp in "$TOP"/tests/lang/*.kp; do
 	 "$BUILD/ktap" -c "$R/bc$((i % 2 + 1))/$name.kpc" "$name.kp") \
 		2>/dev/null </dev/null && i=$((i + 1))
 done
-(cd "$HERE" && "$BUILD/ktap" -c "$R/probe.kpc" probe.kp) ||
-	fail build "probe.kp does not compile"
+for c in probe tick; do
+	(cd "$HERE" && "$BUILD/ktap" -c "$R/$c.kpc" "$c.kp") ||
+		fail build "$c.kp does not compile"
+	cp "$HERE/$c.out" "$R/"
+done
 # x86-64's results of the same files, for the guest to compare with
 for b in bc1 bc2; do
 	"$HERE/bytecode.sh" "$BUILD/ktap" "$TOP/tests/lang" "$R/$b" "$G/ref.$b" >/dev/null
 done
 mkdir -p "$R/ref"
 cp "$G"/ref.bc1/*.out "$G"/ref.bc1/*.rc "$G"/ref.bc2/*.out "$G"/ref.bc2/*.rc "$R/ref/"
-cp "$HERE/probe.out" "$R/probe.out"
 cp "$HERE/bytecode.sh" "$R/cross/"
 cp "$TOP/tests/cases.sh" "$HERE/guest.sh" "$X/ktap" "$X/ktapvm.ko" \
-	"$X/kclient" "$X/tprobe" "$R/"
+	"$X/kclient" "$X/workload" "$R/"
 cp "$KERNEL/busybox" "$G/root/bin/busybox"
 cp "$HERE/init.sh" "$G/root/init"
 chmod 755 "$G/root/init" "$R/guest.sh" "$R/cross/bytecode.sh"
