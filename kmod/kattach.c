@@ -116,7 +116,7 @@ static int read_field(const struct kv_current *c, const struct ktapvm_field *f,
 		u32 v;
 
 		memcpy(&v, c->raw + off, 4);
-		out->num = f->flags & KTAPVM_FIELD_SIGNED ? (s32)v : v;
+		out->num = f->flags & KTAPVM_FIELD_SIGNED ? (s64)(s32)v : (s64)v;
 		return 0;
 	}
 	case 8: {

@@ -727,7 +727,9 @@ if want kprobes; then
 	grep -q '^true	/bin/true$' "$T/o"
 	tap kvm_fields "$([ $? = 0 ] || kgot)"
 
-	kvm -q -e 'var n = 0 trace probe:do_sys_openat2 dfd=%di:s32 { n += 1 }
+	# (a negative 32-bit field: AT_FDCWD is -100, not 4294967196)
+	kvm -q -e 'var n = 0 trace probe:do_sys_openat2 dfd=%di:s32 {
+			if ($dfd == -100) { n += 1 } }
 		trace_end { print("opens", n > 0) }' -- cat /etc/hostname
 	grep -q '^opens	true$' "$T/o" && [ -z "$(kleft)" ]
 	tap kvm_kprobe "$([ $? = 0 ] || echo "$(kgot), left: $(kleft)")"
