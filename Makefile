@@ -347,6 +347,7 @@ bench: all
 	@bench/trace/run.sh $(O)/ktap
 	@bench/perf/run.sh $(O)
 	@bench/live/run.sh $(O)
+	@bench/kernel/run.sh $(O)
 
 # ---------------------------------------------------------------- install
 
