@@ -15,10 +15,13 @@
 # access, unloading while a session is open, CYCLES load/run/unload cycles
 # without leaked memory; live tracing from userspace (`ktap --user`:
 # kprobes, kretprobes, ktap record, trace-cmd stream with the plugin);
-# and the kernel log.  Knobs (environment):
-# KTAP_GUEST_JOBS (parallel language runners, default 2),
-# KTAP_GUEST_CYCLES (200), KTAP_GUEST_ONLY (a grep -E pattern: run only
-# the steps whose names match: insmod, lang, safety, cycles, live, loops,
+# probes in the kernel VM (tracepoints, kprobes, uprobes, USDT, timers,
+# -p, argstr, stack(), per-CPU updates, ktap:print under trace-cmd and
+# perf, a stress of both CPUs); unloading after all of it; and the kernel
+# log.  Knobs (environment): KTAP_GUEST_JOBS (parallel language runners,
+# default 2), KTAP_GUEST_CYCLES (200), KTAP_GUEST_STRESS (seconds, 60),
+# KTAP_GUEST_ONLY (a grep -E pattern: run only the steps whose names
+# match: insmod, lang, safety, cycles, live, kprobes, loops, unload,
 # dmesg).  A case this guest cannot run is "ok N NAME # SKIP why".
 
 set -u
@@ -951,6 +954,23 @@ if want loops; then
 		tap "safety/endless_loop_sig$sig" "$why"
 	done
 	took loops
+fi
+
+# ------------------------------------------- unloading after all of it
+# every session is closed: the module goes, and its ktap: events with it
+if want unload; then
+	if [ -n "${stuck:-}" ]; then
+		tap_skip unload "a loop left a CPU spinning in a session"
+	elif ! lsmod | grep -q '^ktapvm '; then
+		tap unload "the module is not loaded"
+	elif ! rmmod ktapvm 2>"$T/e"; then
+		tap unload "rmmod: $(cat "$T/e")"
+	else
+		left=
+		[ ! -e /dev/ktap ] || left="/dev/ktap"
+		[ ! -d /sys/kernel/tracing/events/ktap ] || left="$left events/ktap"
+		tap unload "${left:+still there: $left}"
+	fi
 fi
 
 # ------------------------------------------------------- the kernel log
