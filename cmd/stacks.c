@@ -331,22 +331,13 @@ static int fold_current(struct stacks *st, int user,
 			const struct ktap_field *args, int nargs,
 			struct ktap_field *ret, char *err, size_t errlen)
 {
-	int n = user ? st->nu : st->nk, max = 0;
+	int n = user ? st->nu : st->nk;
 	const char *text;
+	int64_t max;
 	size_t len;
 
-	if (nargs > 1 || (nargs == 1 && args[0].type != KTAP_FIELD_INT &&
-			  args[0].type != KTAP_FIELD_NONE)) {
-		snprintf(err, errlen, "takes at most one argument, the number of frames");
+	if (ktap_stack_depth(args, nargs, &max, err, errlen))
 		return -1;
-	}
-	if (nargs == 1 && args[0].type == KTAP_FIELD_INT) {
-		if (args[0].num <= 0) {
-			snprintf(err, errlen, "the number of frames must be positive");
-			return -1;
-		}
-		max = args[0].num > 4096 ? 4096 : (int)args[0].num;
-	}
 	if (!st->in_event) {
 		snprintf(err, errlen, "there is no event here (call it in a probe handler)");
 		return -1;
@@ -355,7 +346,7 @@ static int fold_current(struct stacks *st, int user,
 	if (n < 0)
 		n = 0;
 	text = stacks_fold(st, user ? st->pid : STACKS_KERNEL,
-			   user ? st->u : st->k, n, max, &len);
+			   user ? st->u : st->k, n, max > n ? n : (int)max, &len);
 	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -99,25 +99,16 @@ static int fn_stack(void *ctx, const struct ktap_field *args, int nargs,
 {
 	struct perf_view *v = ctx;
 	size_t i, len = 0;
+	int64_t max;
 	char *p;
 
-	if (nargs > 1 || (nargs == 1 && args[0].type != KTAP_FIELD_INT &&
-			  args[0].type != KTAP_FIELD_NONE)) {
-		snprintf(err, errlen, "takes at most one argument, the number of frames");
+	if (ktap_stack_depth(args, nargs, &max, err, errlen))
 		return -1;
-	}
 	if (!v->cur) {
 		snprintf(err, errlen, "there is no sample here (call it in a probe handler)");
 		return -1;
 	}
-	v->max_frames = 0;
-	if (nargs == 1 && args[0].type == KTAP_FIELD_INT) {
-		if (args[0].num <= 0) {
-			snprintf(err, errlen, "the number of frames must be positive");
-			return -1;
-		}
-		v->max_frames = (size_t)args[0].num;
-	}
+	v->max_frames = (size_t)max;
 	v->nframes = 0;
 	if (v->ops->callchain(v->cur->host, add_frame, v)) {
 		snprintf(err, errlen, "%s has no callchain (record with perf record -g)",

@@ -64,21 +64,14 @@ static int fn_stack(void *ctx, const struct ktap_field *args, int nargs,
 {
 	struct kv_session *ks = ctx;
 	struct kv_stack *st = ks->stack;
-	int n, i, start, max = KV_STACK_FRAMES;
+	int n, i, start;
 	size_t len = 0;
+	s64 max;
 
-	if (nargs > 1 || (nargs == 1 && args[0].type != KTAP_FIELD_INT &&
-			  args[0].type != KTAP_FIELD_NONE)) {
-		snprintf(err, errlen, "takes at most one argument, the number of frames");
+	if (ktap_stack_depth(args, nargs, &max, err, errlen))
 		return -1;
-	}
-	if (nargs == 1 && args[0].type == KTAP_FIELD_INT) {
-		if (args[0].num <= 0) {
-			snprintf(err, errlen, "the number of frames must be positive");
-			return -1;
-		}
-		max = min_t(s64, args[0].num, KV_STACK_FRAMES);
-	}
+	if (!max || max > KV_STACK_FRAMES)
+		max = KV_STACK_FRAMES;
 	if (!ks->in_probe || !ks->att.in_event || !st) {
 		snprintf(err, errlen, "there is no event here (call it in a probe handler)");
 		return -1;
@@ -87,7 +80,7 @@ static int fn_stack(void *ctx, const struct ktap_field *args, int nargs,
 	for (i = 0; i < n; i++)
 		frame_name(st->names[i], st->frames[i]);
 	start = event_start(st, n, ks->att.regs, ks->att.profile);
-	n = min(n, start + max);
+	n = min_t(s64, n, start + max);
 	/* outermost first, as flame-graph tools read it */
 	st->text[0] = '\0';
 	for (i = n - 1; i >= start; i--)

@@ -3,6 +3,7 @@
  * event.c - the current event as the language sees it.
  */
 #include "event.h"
+#include "fmt.h"
 #include "opcodes.h"
 #include "str.h"
 #include "tab.h"
@@ -13,13 +14,10 @@ static int no_event(struct ktap_session *S, const char *what)
 			what);
 }
 
+/* Outside handlers: the host's own current task, if it has one. */
 static int current_task(struct ktap_session *S, struct ktap_task *t,
 			const char *what)
 {
-	if (S->ev) {
-		*t = S->ev->task;
-		return 0;
-	}
 	if (S->pf.ops->current_task && !S->pf.ops->current_task(S->pf.ctx, t))
 		return 0;
 	return kp_error(S, "'%s' is not available in this host", what);
@@ -143,15 +141,60 @@ static int comm_result(struct ktap_session *S, const char *c,
 	return 0;
 }
 
+int ev_var_field(const struct ktap_event *ev, int which, struct ktap_field *f)
+{
+	f->type = KTAP_FIELD_INT;
+	switch (which) {
+	case EV_ARGSTR:
+		return -1;
+	case EV_EXECNAME:
+	case EV_PROBENAME:
+		f->type = KTAP_FIELD_STRING;
+		f->str = which == EV_EXECNAME ? ktap_event_comm(ev) : ev->name;
+		f->len = kp_strlen(f->str);
+		return 0;
+	case EV_CPU:
+		f->num = ev->task.cpu;
+		return 0;
+	case EV_PID:
+		f->num = ev->task.pid;
+		return 0;
+	case EV_TID:
+		f->num = ev->task.tid;
+		return 0;
+	case EV_UID:
+		f->num = ev->task.uid;
+		return 0;
+	case EV_TIMESTAMP:
+		f->num = (int64_t)ev->timestamp;
+		return 0;
+	default:
+		if (ev->ops->field(ev, which - EV_ARG0, f))
+			f->type = KTAP_FIELD_NONE;
+		return 0;
+	}
+}
+
 int ev_var(struct ktap_session *S, int which, struct kp_value *res)
 {
 	const struct ktap_event *ev = S->ev;
 	struct ktap_field f = { .type = KTAP_FIELD_NONE };
 	struct ktap_task t;
 
-	/* s[execname] += 1 is the commonest line of all */
-	if (which == EV_EXECNAME && ev)
-		return comm_result(S, ktap_event_comm(ev), res);
+	if (ev) {
+		/* s[execname] += 1 is the commonest line of all */
+		if (which == EV_EXECNAME)
+			return comm_result(S, ktap_event_comm(ev), res);
+		if (which == EV_ARGSTR) {
+			S->tmp.len = 0;
+			if (ev_format(S, &S->tmp))
+				return -1;
+			return str_result(S, S->tmp.p, S->tmp.len, res);
+		}
+		ev_var_field(ev, which, &f);
+		return field_value(S, &f, res);
+	}
+	/* no event: the task variables are the host's current task's */
 	switch (which) {
 	case EV_CPU:
 	case EV_PID:
@@ -161,31 +204,12 @@ int ev_var(struct ktap_session *S, int which, struct kp_value *res)
 		if (current_task(S, &t, kp_evvar_names[which]))
 			return -1;
 		if (which == EV_EXECNAME)
-			return comm_result(S, S->ev ? ktap_event_comm(S->ev) :
-					   t.comm, res);
+			return comm_result(S, t.comm, res);
 		set_num(res, which == EV_CPU ? t.cpu : which == EV_PID ? t.pid :
 			     which == EV_TID ? t.tid : t.uid);
 		return 0;
 	default:
-		break;
-	}
-	if (!ev)
 		return no_event(S, kp_evvar_names[which]);
-	switch (which) {
-	case EV_ARGSTR:
-		S->tmp.len = 0;
-		if (ev_format(S, &S->tmp))
-			return -1;
-		return str_result(S, S->tmp.p, S->tmp.len, res);
-	case EV_PROBENAME:
-		return str_result(S, ev->name, kp_strlen(ev->name), res);
-	case EV_TIMESTAMP:
-		set_num(res, (int64_t)ev->timestamp);
-		return 0;
-	default:
-		if (ev->ops->field(ev, which - EV_ARG0, &f))
-			f.type = KTAP_FIELD_NONE;
-		return field_value(S, &f, res);
 	}
 }
 
@@ -249,5 +273,24 @@ int ev_index(struct ktap_session *S, const struct kp_str *key,
 		return 0;
 	}
 	set_nil(res);
+	return 0;
+}
+
+int ktap_stack_depth(const struct ktap_field *args, int nargs, int64_t *max,
+		     char *err, size_t errlen)
+{
+	*max = 0;
+	if (nargs > 1 || (nargs == 1 && args[0].type != KTAP_FIELD_INT &&
+			  args[0].type != KTAP_FIELD_NONE)) {
+		fmt_format(err, errlen, "takes at most one argument, the number of frames");
+		return -1;
+	}
+	if (nargs == 1 && args[0].type == KTAP_FIELD_INT) {
+		if (args[0].num <= 0) {
+			fmt_format(err, errlen, "the number of frames must be positive");
+			return -1;
+		}
+		*max = args[0].num;
+	}
 	return 0;
 }

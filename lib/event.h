@@ -13,6 +13,12 @@
 
 /* Event variable @which (enum kp_evvar) into @res. */
 int ev_var(struct ktap_session *S, int which, struct kp_value *res);
+/*
+ * Event variable @which of @ev as a field, without the session (no
+ * string is made): every one but argstr.  A missing argN is NONE (nil).
+ * Returns 0, or -1 for argstr.
+ */
+int ev_var_field(const struct ktap_event *ev, int which, struct ktap_field *f);
 /* Field $name of the current event into @res. */
 int ev_field(struct ktap_session *S, const struct kp_str *name,
 	     struct kp_value *res);

@@ -14,6 +14,7 @@
  * a partial result is all it does.  See ktap.h for how hosts use it.
  */
 #include "agg.h"
+#include "event.h"
 #include "filter.h"
 #include "opcodes.h"
 #include "str.h"
@@ -145,7 +146,7 @@ int ktap_session_update(const struct ktap_session *S, uint32_t index,
 	return table_of(p, pc, GETARG_A(i), u);
 }
 
-/* The value of @src on @ev, read as the VM's EVGET/EVFIELD/LOADK would. */
+/* The value of @src on @ev, read as the VM's loads would. */
 static int src_value(const struct ktap_update_src *src,
 		     const struct ktap_event *ev, struct ktap_field *f)
 {
@@ -171,33 +172,9 @@ static int src_value(const struct ktap_update_src *src,
 	case SRC_FIELD:
 		return ev->ops->field_by_name(ev, src->ref, f);
 	case SRC_EVVAR:
-		break;
+		return ev_var_field(ev, src->var, f);
 	default:
 		return -1;
-	}
-	switch (src->var) {
-	case EV_PROBENAME:
-	case EV_EXECNAME:
-		f->str = src->var == EV_EXECNAME ? ktap_event_comm(ev) :
-			 ev->name;
-		f->len = kp_strlen(f->str);
-		f->type = KTAP_FIELD_STRING;
-		return 0;
-	case EV_CPU:
-	case EV_PID:
-	case EV_TID:
-	case EV_UID:
-	case EV_TIMESTAMP:
-		f->type = KTAP_FIELD_INT;
-		f->num = src->var == EV_CPU ? ev->task.cpu :
-			 src->var == EV_PID ? ev->task.pid :
-			 src->var == EV_TID ? ev->task.tid :
-			 src->var == EV_UID ? ev->task.uid :
-			 (int64_t)ev->timestamp;
-		return 0;
-	default:
-		/* argN: a missing one is nil, which no update takes */
-		return ev->ops->field(ev, src->var - EV_ARG0, f);
 	}
 }
 

@@ -236,6 +236,14 @@ KTAP_API int ktap_session_add_function(struct ktap_session *s,
 				       const char *lib, const char *name,
 				       ktap_function_fn fn, void *ctx);
 
+/*
+ * The argument of stack([N]) and ustack([N]), as every host that offers
+ * them takes it: none or nil for every frame (*@max = 0), else a positive
+ * number of innermost frames.  Returns 0, or -1 with the message in @err.
+ */
+KTAP_API int ktap_stack_depth(const struct ktap_field *args, int nargs,
+			      int64_t *max, char *err, size_t errlen);
+
 /* Select how print, printf and histograms are written. */
 KTAP_API void ktap_session_set_output(struct ktap_session *s,
 			     enum ktap_output_format format);
