@@ -28,7 +28,7 @@ LIB_SRCS	:= lib/agg.c lib/builtins.c lib/event.c lib/fmt.c lib/gc.c \
 		   lib/str.c lib/tab.c lib/update.c lib/verify.c lib/vm.c
 # The compiler (userspace).
 LANG_SRCS	:= lang/code.c lang/dump.c lang/lex.c lang/parse.c
-CMD_SRCS	:= cmd/ktap.c cmd/dynprobes.c cmd/kernel.c cmd/kevents.c cmd/live.c cmd/marker.c cmd/probes.c \
+CMD_SRCS	:= cmd/ktap.c cmd/dynprobes.c cmd/kernel.c cmd/kevents.c cmd/kevents_tep.c cmd/live.c cmd/marker.c cmd/probes.c \
 		   cmd/profile.c cmd/record.c cmd/stacks.c cmd/tasks.c \
 		   cmd/tracedat.c cmd/tracee.c \
 		   host/dynmatch.c host/elfsym.c \
@@ -44,7 +44,7 @@ CMD_LIBS	= $(TRACE_LIBS) -lelf -lpthread
 # libraries (tracing from userspace, -i, --ftrace) with an error.  Only the
 # libraries' headers are used, for the declarations.
 ifeq ($(MINIMAL),1)
-CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/kevents_tracefs.c cmd/minimal.c \
+CMD_SRCS	:= cmd/ktap.c cmd/kernel.c cmd/kevents.c cmd/kevents_tracefs.c cmd/minimal.c \
 		   cmd/tracee.c host/platform.c host/script.c
 CMD_LIBS	= -lpthread
 endif
@@ -82,6 +82,7 @@ CFLAGS_tasks	:= $(TRACE_CFLAGS)
 CFLAGS_record	:= $(TRACE_CFLAGS)
 CFLAGS_kernel	:= $(TRACE_CFLAGS)
 CFLAGS_kevents	:= $(TRACE_CFLAGS)
+CFLAGS_kevents_tep := $(TRACE_CFLAGS)
 CFLAGS_minimal	:= $(TRACE_CFLAGS)
 CFLAGS_kevents_tracefs := $(TRACE_CFLAGS)
 CFLAGS_ktap	:= $(TRACE_CFLAGS)

@@ -27,4 +27,14 @@ int kevents_build(struct kevents *k, struct ktap_session *s,
 
 void kevents_free(struct kevents *k);
 
+/* For the builders: add an event (NULL: out of memory) ... */
+struct ktapvm_event *kevents_add(struct kevents *k, uint32_t kind,
+				 uint32_t probe, uint64_t id, uint64_t period,
+				 const char *name);
+/*
+ * ... and, once every tracepoint is in, @s's tick and profile timers;
+ * then the field array is final.  Returns 0, or -1 (out of memory).
+ */
+int kevents_finish(struct kevents *k, struct ktap_session *s);
+
 #endif /* KTAP_CMD_KEVENTS_H */

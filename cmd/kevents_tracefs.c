@@ -348,37 +348,19 @@ static int describe(struct ktapvm_event *e, const struct tracepoint *t,
 	return 0;
 }
 
-static struct ktapvm_event *add_event(struct kevents *k, uint32_t kind,
-				      uint32_t probe, uint64_t period,
-				      const char *name)
-{
-	struct ktapvm_event *ne = realloc(k->ev, (k->n + 1) * sizeof(*ne));
-
-	if (!ne)
-		return NULL;
-	k->ev = ne;
-	ne = &k->ev[k->n++];
-	memset(ne, 0, sizeof(*ne));
-	ne->kind = kind;
-	ne->probe = probe;
-	ne->period_ns = period;
-	snprintf(ne->name, sizeof(ne->name), "%s", name);
-	return ne;
-}
-
 int kevents_build(struct kevents *k, struct ktap_session *s,
 		  struct probes *p, char *err, size_t errlen)
 {
 	struct ktapvm_event *e;
 	char name[200];
 	int i, nall = 0;
-	uint32_t q;
 
 	memset(k, 0, sizeof(*k));
 	for (i = 0; i < p->n; i++) {
 		snprintf(name, sizeof(name), "%s:%s", p->tp[i].system,
 			 p->tp[i].event);
-		e = add_event(k, KTAPVM_EVENT_TRACEPOINT, p->tp[i].probe, 0, name);
+		e = kevents_add(k, KTAPVM_EVENT_TRACEPOINT, p->tp[i].probe, 0, 0,
+				name);
 		if (!e) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
@@ -386,31 +368,12 @@ int kevents_build(struct kevents *k, struct ktap_session *s,
 		if (describe(e, &p->tp[i], &k->fields, &nall, err, errlen))
 			goto fail;
 	}
-	for (q = 0; q < ktap_session_probe_count(s); q++) {
-		const struct ktap_probe *pr = ktap_session_probe(s, q);
-
-		if ((pr->kind == KTAP_PROBE_TICK &&
-		     !add_event(k, KTAPVM_EVENT_TICK, q, pr->period_ns, "tick")) ||
-		    (pr->kind == KTAP_PROBE_PROFILE &&
-		     !add_event(k, KTAPVM_EVENT_PROFILE, q, pr->period_ns,
-				"perf:cpu-clock"))) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
+	if (kevents_finish(k, s)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
 	}
-	/* the field array is final: indexes become pointers */
-	for (i = 0; i < k->n; i++)
-		k->ev[i].fields = k->ev[i].nfields ?
-			(uintptr_t)(k->fields + k->ev[i].fields) : 0;
 	return 0;
 fail:
 	kevents_free(k);
 	return -1;
-}
-
-void kevents_free(struct kevents *k)
-{
-	free(k->ev);
-	free(k->fields);
-	memset(k, 0, sizeof(*k));
 }
