@@ -844,6 +844,12 @@ if want kprobes; then
 		tap kvm_usdt "no $SDT (make builds it)"
 	fi
 
+	# -C: only that CPU's events
+	kvm -q -C 1 -e 'var c = {} trace sched:sched_switch { c[cpu] += 1 }
+		tick-1s { exit() } trace_end { for (k, v in pairs(c)) { print(k) } }'
+	[ "$rc" = 0 ] && [ "$(cat "$T/o")" = 1 ]
+	tap kvm_cpu "$([ $? = 0 ] || kgot)"
+
 	# -p: only that process's events (the shell's own opens), and the
 	# run ends when it does
 	( while :; do read -r x </etc/hostname; done ) &
