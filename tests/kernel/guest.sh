@@ -823,6 +823,13 @@ if want kprobes; then
 	kvm -q -e 'var s = {} trace syscalls:sys_enter_getppid { s[execname] += 1 }
 		tick-100ms { s = nil }' -- "$LOOP" 300000
 	[ "$rc" = 1 ] && grep -q 'attempt to index a nil value' "$T/e" || why="$why; merge error: $(kgot)"
+	# a key per event: a CPU's table fills up, the VM takes the event
+	# after merging, and nothing is lost
+	kvm -q -v -e 'var s = {} trace syscalls:sys_enter_getppid { s[timestamp] += 1 }
+		trace_end { var n = 0 for (k, v in pairs(s)) { n += v } print(n, len(s) > 900) }' \
+		-- "$LOOP" 1000
+	grep -qx '1000	true' "$T/o" && grep -q '1000 events ran a probe, [0-9]* of them' "$T/e" &&
+		! grep -q '1000 events ran a probe, 1000 of them' "$T/e" || why="$why; full table: $(kgot)"
 	kvm -q -e 'var s = {} trace syscalls:sys_enter_getppid /common_pid > 1/ { s[$common_pid] += 2 }
 		trace_end { for (k, v in pairs(s)) { print(v) } }' -- "$LOOP" 1000
 	grep -qx 2000 "$T/o" || why="$why; common fields: $(kgot)"
