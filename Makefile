@@ -332,11 +332,11 @@ check-freestanding:
 # installs its headers, builds the module, boots (root; tests/kernel/README.md)
 ifeq ($(CROSS_ARCH),)
 test-kernel: all
-	@tests/kernel/run.sh $(O) --summary
+	@scripts/summary.sh tests/kernel/run.sh $(O)
 else
 # the arm64 or s390x kernel: bytecode compiled here, run there
 test-kernel: all
-	@tests/cross/kernel.sh $(O) $(CROSS_ARCH) --summary
+	@scripts/summary.sh tests/cross/kernel.sh $(O) $(CROSS_ARCH)
 endif
 
 .PHONY: test-kernel

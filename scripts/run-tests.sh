@@ -45,9 +45,4 @@ part "freestanding core" scripts/check-freestanding.sh
 part "language cases under ASan+UBSan" tests/sanitize.sh
 part "fuzzing (bounded)" tests/fuzz/run.sh
 
-passed=$(grep -c '^ok ' "$LOG")
-failed=$(grep -c '^not ok ' "$LOG")
-skipped=$(grep -c '^skip ' "$LOG")
-[ "$skipped" -eq 0 ] || echo "($skipped skipped: see the skip lines above)"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+scripts/summary.sh --log "$LOG"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernel.sh BUILD_DIR ARCH [--summary] - ktapvm.ko in Debian's 6.1 kernel
+# kernel.sh BUILD_DIR ARCH - ktapvm.ko in Debian's 6.1 kernel
 # of ARCH (arm64, s390x) under QEMU, running bytecode compiled on this
 # x86-64 machine (`make test-kernel ARCH=...`).
 #
@@ -13,7 +13,6 @@
 # /init is init.sh, boots it and turns what guest.sh prints into lines
 # "ok cross/ARCH/kernel/NAME", "not ok ...: why", "skip ...: why", plus
 # its own: prepare, build, boot, guest_complete, end_marker, log_clean.
-# --summary: the lines that are not "ok", then "N passed, N failed".
 #
 # Needs root (dpkg --add-architecture ARCH the first time, as the notes
 # on foreign packages say), qemu-system-arm (arm64) or qemu-system-misc
@@ -24,22 +23,9 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$TOP/tests/cross
-BUILD_ARG=${1:?usage: kernel.sh BUILD_DIR ARCH [--summary]}
-ARCH=${2:?usage: kernel.sh BUILD_DIR ARCH [--summary]}
+BUILD_ARG=${1:?usage: kernel.sh BUILD_DIR ARCH}
+ARCH=${2:?usage: kernel.sh BUILD_DIR ARCH}
 P=cross/$ARCH/kernel
-
-if [ "${3:-}" = --summary ]; then
-	res=$(mktemp)
-	"$0" "$BUILD_ARG" "$ARCH" | tee "$res" | grep -v '^ok '
-	passed=$(grep -c '^ok ' "$res")
-	failed=$(grep -c '^not ok ' "$res")
-	skipped=$(grep -c '^skip ' "$res")
-	rm -f "$res"
-	[ "$skipped" -eq 0 ] || echo "($skipped skipped: see the skip lines above)"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-fi
 
 skip() {
 	echo "skip $P/all: $1"

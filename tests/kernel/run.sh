@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh BUILD_DIR [--summary] - the kernel module tests (`make test-kernel`): get
+# run.sh BUILD_DIR - the kernel module tests (`make test-kernel`): get
 # Debian's 6.1 kernel and headers (prepare.sh), build ktapvm.ko for it
 # (`make kmod KDIR=/lib/modules/<ABI>/build`) and the raw /dev/ktap client
 # (kclient.c), boot the kernel under QEMU (boot.sh) and run guest.sh in it.
@@ -34,21 +34,6 @@ fail() {
 	echo "not ok kernel/$1: $2"
 	exit 0
 }
-
-# --summary (make test-kernel): the lines that are not "ok", then the
-# count, like scripts/run-tests.sh; exit status 1 when a case failed
-if [ "${2:-}" = --summary ]; then
-	res=$(mktemp)
-	"$0" "$BUILD" | tee "$res" | grep -v '^ok '
-	passed=$(grep -c '^ok ' "$res")
-	failed=$(grep -c '^not ok ' "$res")
-	skipped=$(grep -c '^skip ' "$res")
-	rm -f "$res"
-	[ "$skipped" -eq 0 ] || echo "($skipped skipped: see the skip lines above)"
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-fi
 
 [ "$(id -u)" = 0 ] ||
 	skip "needs root (installs Debian's kernel headers; insmod in the guest)"
